@@ -1,0 +1,55 @@
+# All third-party packages fufi uses, found once here. Debian packages on CPU machines;
+# the LibTorch inside PyTorch on GPU machines (pass -DCMAKE_PREFIX_PATH=<torch cmake prefix>).
+
+find_package(Torch REQUIRED)
+find_package(fmt REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(MPI REQUIRED COMPONENTS CXX)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+find_package(Threads REQUIRED)
+
+# Torch's imported targets carry flags; wrap them in one interface target with SYSTEM includes so
+# our warnings do not fire inside torch headers.
+add_library(fufi_torch INTERFACE)
+target_link_libraries(fufi_torch INTERFACE ${TORCH_LIBRARIES})
+target_include_directories(fufi_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+
+# CUDA: on when the LibTorch found was built with it (torch_cuda / c10_cuda exist).
+set(_torch_has_cuda OFF)
+if(TARGET torch_cuda OR TARGET c10_cuda OR TORCH_CUDA_LIBRARIES)
+  set(_torch_has_cuda ON)
+endif()
+if(FUFI_WITH_CUDA STREQUAL "AUTO")
+  set(FUFI_CUDA_ENABLED ${_torch_has_cuda})
+elseif(FUFI_WITH_CUDA)
+  if(NOT _torch_has_cuda)
+    message(FATAL_ERROR "FUFI_WITH_CUDA=ON but the LibTorch found (${Torch_DIR}) has no CUDA")
+  endif()
+  set(FUFI_CUDA_ENABLED ON)
+else()
+  set(FUFI_CUDA_ENABLED OFF)
+endif()
+
+# NCCL: needs the CUDA runtime headers/libraries and nccl.h + libnccl (e.g. /usr/local/cuda).
+# It compiles and links even on machines without a GPU; the runtime checks for a device.
+set(FUFI_NCCL_ENABLED OFF)
+if(NOT FUFI_WITH_NCCL STREQUAL "OFF")
+  if(NOT DEFINED CUDAToolkit_ROOT AND EXISTS /usr/local/cuda)
+    set(CUDAToolkit_ROOT /usr/local/cuda)
+  endif()
+  find_package(CUDAToolkit QUIET)
+  if(CUDAToolkit_FOUND)
+    find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS} ${CUDAToolkit_LIBRARY_ROOT}/include)
+    find_library(NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
+  endif()
+  if(CUDAToolkit_FOUND AND NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
+    set(FUFI_NCCL_ENABLED ON)
+    add_library(fufi_nccl INTERFACE)
+    target_include_directories(fufi_nccl SYSTEM INTERFACE ${NCCL_INCLUDE_DIR} ${CUDAToolkit_INCLUDE_DIRS})
+    target_link_libraries(fufi_nccl INTERFACE ${NCCL_LIBRARY} CUDA::cudart)
+  elseif(FUFI_WITH_NCCL STREQUAL "ON")
+    message(FATAL_ERROR "FUFI_WITH_NCCL=ON but nccl.h/libnccl or the CUDA toolkit were not found")
+  endif()
+endif()

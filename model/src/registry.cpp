@@ -1,0 +1,73 @@
+#include "fufi/model/registry.h"
+
+#include "fufi/core/error.h"
+#include "fufi/core/strings.h"
+#include "fufi/model/builtin.h"
+
+namespace fufi::model {
+
+Config ModelInfo::defaults() const {
+  Config c;
+  for (const auto& p : params) c.set(p.key, p.default_value, "default of " + name);
+  return c;
+}
+
+std::vector<std::string> ModelInfo::keys() const {
+  std::vector<std::string> out;
+  for (const auto& p : params) out.push_back(p.key);
+  return out;
+}
+
+ModelRegistry& ModelRegistry::instance() {
+  static ModelRegistry* registry = [] {
+    auto* r = new ModelRegistry();
+    register_builtin_models(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+void ModelRegistry::add(ModelInfo info) {
+  FUFI_CHECK(!contains(info.name), RuntimeError, "model '{}' registered twice", info.name);
+  FUFI_CHECK(static_cast<bool>(info.create), RuntimeError, "model '{}' has no factory", info.name);
+  models_.push_back(std::move(info));
+}
+
+bool ModelRegistry::contains(const std::string& name) const {
+  for (const auto& m : models_)
+    if (m.name == name) return true;
+  return false;
+}
+
+const ModelInfo& ModelRegistry::get(const std::string& name) const {
+  for (const auto& m : models_)
+    if (m.name == name) return m;
+  FUFI_THROW(UsageError, "unknown model '{}'{}; registered models: {}", name, did_you_mean(name, names()),
+             join(names(), ", "));
+}
+
+std::vector<std::string> ModelRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& m : models_) out.push_back(m.name);
+  return out;
+}
+
+Config ModelRegistry::resolve(const std::string& name, const Config& overrides) const {
+  const auto& info = get(name);
+  overrides.check_known(info.keys(), "model '" + name + "'");
+  return info.defaults().merged_with(overrides);
+}
+
+std::shared_ptr<FufiModel> ModelRegistry::create(const std::string& name, const DataSpec& spec,
+                                                 const Config& overrides) const {
+  const auto& info = get(name);
+  return info.create(spec, resolve(name, overrides));
+}
+
+std::int64_t count_parameters(const torch::nn::Module& module) {
+  std::int64_t n = 0;
+  for (const auto& p : module.parameters(/*recurse=*/true)) n += p.numel();
+  return n;
+}
+
+}  // namespace fufi::model

@@ -1,0 +1,10 @@
+#pragma once
+// Each subcommand file adds itself to the app; its callback stores the exit code in `exit_code`.
+#include <CLI/CLI.hpp>
+
+namespace fufi::cli {
+
+void add_data_command(CLI::App& app, int& exit_code);
+void add_eval_command(CLI::App& app, int& exit_code);
+
+}  // namespace fufi::cli

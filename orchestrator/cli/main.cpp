@@ -1,0 +1,29 @@
+// fufi: fine-grained urban flow inference at sweep scale. The entry point only wires subcommands.
+#include <iostream>
+
+#include "commands.h"
+#include "fufi/core/version.h"
+#include "fufi/orchestrator/cli_support.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fufi: fine-grained urban flow inference (FUFI) research at sweep scale", "fufi"};
+  app.set_version_flag("--version", fufi::version_line());
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  int exit_code = fufi::orchestrator::kExitOk;
+  fufi::cli::add_data_command(app, exit_code);
+  fufi::cli::add_eval_command(app, exit_code);
+
+  return fufi::orchestrator::run_guarded(
+      [&] {
+        try {
+          app.parse(argc, argv);
+        } catch (const CLI::ParseError& e) {
+          const int code = app.exit(e);  // prints help/version (code 0) or the parse error
+          return code == 0 ? fufi::orchestrator::kExitOk : fufi::orchestrator::kExitUsage;
+        }
+        return exit_code;
+      },
+      std::cerr);
+}

@@ -1,0 +1,36 @@
+#include "fufi/orchestrator/cli_support.h"
+
+#include <cstdlib>
+#include <new>
+#include <ostream>
+#include <string>
+
+#include "fufi/core/error.h"
+
+namespace fufi::orchestrator {
+
+int run_guarded(const std::function<int()>& body, std::ostream& err) {
+  const bool debug = std::getenv("FUFI_DEBUG") != nullptr;
+  try {
+    return body();
+  } catch (const Error& e) {
+    err << "fufi: error: " << e.message();
+    if (debug) err << " [" << e.where() << "]";
+    err << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    err << "fufi: error: out of memory\n";
+    return kExitRuntime;
+  } catch (const std::exception& e) {
+    // torch's c10::Error derives from std::exception; its first line is the useful part.
+    std::string what = e.what();
+    if (!debug) {
+      auto nl = what.find('\n');
+      if (nl != std::string::npos) what = what.substr(0, nl);
+    }
+    err << "fufi: error: " << what << "\n";
+    return kExitRuntime;
+  }
+}
+
+}  // namespace fufi::orchestrator

@@ -1,0 +1,83 @@
+#pragma once
+// FUFI datasets in the UrbanFM layout, torch-free: DIR/{train,valid,test}/{X.npy,Y.npy[,ext.npy]}.
+//
+//   X   (N,h,w) or (N,C,h,w)       coarse flows
+//   Y   (N,H,W) or (N,C,H,W)       fine flows, H = s·h, W = s·w for one integer upscale s >= 2
+//   ext (N,7)                      optional TaxiBJ external factors (absent: no external factors)
+//
+// A TaxiBJ root holds one such directory per task: ROOT/P1 .. ROOT/P4.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fufi/data/npy.h"
+
+namespace fufi::data {
+
+inline const std::vector<std::string>& split_names() {
+  static const std::vector<std::string> names{"train", "valid", "test"};
+  return names;
+}
+
+struct DataLayout {
+  std::int64_t channels = 1;
+  std::int64_t coarse_h = 0, coarse_w = 0;
+  std::int64_t upscale = 0;
+  std::int64_t ext_dim = 0;  // 0 or 7
+  std::int64_t fine_h() const { return coarse_h * upscale; }
+  std::int64_t fine_w() const { return coarse_w * upscale; }
+};
+
+struct SplitArrays {
+  std::string name;  // "train", "valid", "test"
+  NpyArray X;        // always (N,C,h,w) after loading
+  NpyArray Y;        // always (N,C,H,W)
+  NpyArray ext;      // (N,7) or empty when the dataset has no ext
+  std::int64_t size() const { return X.shape.empty() ? 0 : X.shape[0]; }
+};
+
+// The largest violation of the spatial constraint (coarse == N×N block sum of fine).
+struct ConstraintReport {
+  double max_abs = 0.0;   // |blocksum(Y) - X|
+  double max_rel = 0.0;   // |blocksum(Y) - X| / max(1, |X|)
+  std::string split;      // where the largest relative violation is
+  std::int64_t sample = -1, channel = -1, row = -1, col = -1;
+  bool holds(double rel_tolerance) const { return max_rel <= rel_tolerance; }
+};
+
+struct LoadOptions {
+  std::vector<std::string> splits = split_names();
+  bool strict_constraint = false;        // true: a violation above the tolerance is an InputError
+  double constraint_tolerance = 1e-4;    // relative, per coarse cell
+};
+
+struct FufiData {
+  std::string dir;
+  DataLayout layout;
+  std::map<std::string, SplitArrays> splits;
+  ConstraintReport constraint;
+  std::vector<std::string> warnings;  // e.g. a constraint violation below strictness
+
+  const SplitArrays& split(const std::string& name) const;
+};
+
+// Loads and validates every requested split. Throws InputError naming the file and the reason for a
+// missing file, mismatched N or shapes, a non-integer upscale, negative or non-finite values, ext
+// values out of range, or (strict) a constraint violation.
+FufiData load_fufi_data(const std::string& dir, const LoadOptions& options = {});
+
+// ROOT/TASK when it exists; ROOT itself when TASK is empty and ROOT has train/. InputError otherwise.
+std::string resolve_task_dir(const std::string& root, const std::string& task);
+
+// The tasks under a TaxiBJ-style root (subdirectories that hold train/X.npy), sorted.
+std::vector<std::string> list_tasks(const std::string& root);
+
+// Constraint check of fine (N,C,H,W) against coarse (N,C,h,w), both flat arrays.
+ConstraintReport check_constraint(const NpyArray& X, const NpyArray& Y, std::int64_t upscale,
+                                  const std::string& split);
+
+// Valid ranges of the integer ext columns: day 0..7, hour 0..23, weather 0..17.
+void validate_ext(const NpyArray& ext, const std::string& file);
+
+}  // namespace fufi::data

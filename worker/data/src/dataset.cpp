@@ -1,0 +1,208 @@
+#include "fufi/data/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "fufi/core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace fufi::data {
+
+namespace {
+
+// (N,h,w) -> (N,1,h,w); 4-D arrays pass; anything else is an error naming the file.
+void to_nchw(NpyArray& a, const std::string& file) {
+  if (a.ndim() == 3) {
+    a.shape.insert(a.shape.begin() + 1, 1);
+  } else if (a.ndim() != 4) {
+    FUFI_THROW(InputError, "{}: expected shape (N,H,W) or (N,C,H,W), got {}", file, shape_to_string(a.shape));
+  }
+}
+
+void check_nonnegative_finite(const NpyArray& a, const std::string& file) {
+  for (std::size_t i = 0; i < a.values.size(); ++i) {
+    float v = a.values[i];
+    if (!std::isfinite(v)) FUFI_THROW(InputError, "{}: non-finite value {} at flat index {}", file, v, i);
+    if (v < 0) FUFI_THROW(InputError, "{}: negative flow {} at flat index {}", file, v, i);
+  }
+}
+
+}  // namespace
+
+const SplitArrays& FufiData::split(const std::string& name) const {
+  auto it = splits.find(name);
+  if (it == splits.end()) FUFI_THROW(UsageError, "{}: split '{}' was not loaded", dir, name);
+  return it->second;
+}
+
+void validate_ext(const NpyArray& ext, const std::string& file) {
+  if (ext.ndim() != 2) FUFI_THROW(InputError, "{}: expected shape (N,7), got {}", file, shape_to_string(ext.shape));
+  if (ext.shape[1] != 7)
+    FUFI_THROW(InputError, "{}: expected 7 external-factor columns (TaxiBJ encoding), got {}", file, ext.shape[1]);
+  struct Col {
+    int index;
+    const char* name;
+    float lo, hi;
+  };
+  const Col integer_cols[] = {{4, "day of week", 0, 7}, {5, "hour", 0, 23}, {6, "weather", 0, 17}};
+  const std::int64_t n = ext.shape[0];
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (int c = 0; c < 7; ++c) {
+      float v = ext.values[static_cast<std::size_t>(i * 7 + c)];
+      if (!std::isfinite(v)) FUFI_THROW(InputError, "{}: non-finite value in row {}, column {}", file, i, c);
+    }
+    for (const auto& col : integer_cols) {
+      float v = ext.values[static_cast<std::size_t>(i * 7 + col.index)];
+      if (v != std::round(v) || v < col.lo || v > col.hi)
+        FUFI_THROW(InputError, "{}: row {}, column {} ({}): {} is not an integer in [{}, {}]", file, i, col.index,
+                   col.name, v, col.lo, col.hi);
+    }
+  }
+}
+
+ConstraintReport check_constraint(const NpyArray& X, const NpyArray& Y, std::int64_t s, const std::string& split) {
+  ConstraintReport r;
+  const std::int64_t n = X.shape[0], c = X.shape[1], h = X.shape[2], w = X.shape[3];
+  const std::int64_t H = h * s, W = w * s;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t ch = 0; ch < c; ++ch) {
+      const float* fine = Y.values.data() + (i * c + ch) * H * W;
+      const float* coarse = X.values.data() + (i * c + ch) * h * w;
+      for (std::int64_t a = 0; a < h; ++a) {
+        for (std::int64_t b = 0; b < w; ++b) {
+          double sum = 0;
+          for (std::int64_t u = 0; u < s; ++u)
+            for (std::int64_t v = 0; v < s; ++v) sum += fine[(a * s + u) * W + b * s + v];
+          double x = coarse[a * w + b];
+          double abs_err = std::fabs(sum - x);
+          double rel_err = abs_err / std::max(1.0, std::fabs(x));
+          r.max_abs = std::max(r.max_abs, abs_err);
+          if (rel_err > r.max_rel) {
+            r.max_rel = rel_err;
+            r.split = split;
+            r.sample = i;
+            r.channel = ch;
+            r.row = a;
+            r.col = b;
+          }
+        }
+      }
+    }
+  }
+  return r;
+}
+
+FufiData load_fufi_data(const std::string& dir, const LoadOptions& options) {
+  if (!fs::is_directory(dir)) FUFI_THROW(InputError, "{}: dataset directory does not exist", dir);
+  FufiData data;
+  data.dir = dir;
+  bool first = true;
+  NpyReadOptions finite_only;
+  finite_only.allow_nonfinite = false;
+  for (const auto& split : options.splits) {
+    if (std::find(split_names().begin(), split_names().end(), split) == split_names().end())
+      FUFI_THROW(UsageError, "unknown split '{}' (train, valid, test)", split);
+    const std::string base = (fs::path(dir) / split).string();
+    const std::string fx = base + "/X.npy", fy = base + "/Y.npy", fe = base + "/ext.npy";
+    for (const auto& f : {fx, fy})
+      if (!fs::exists(f)) FUFI_THROW(InputError, "{}: missing (a FUFI dataset needs {}/{{X,Y}}.npy)", f, split);
+
+    SplitArrays s;
+    s.name = split;
+    s.X = read_npy(fx, finite_only);
+    s.Y = read_npy(fy, finite_only);
+    to_nchw(s.X, fx);
+    to_nchw(s.Y, fy);
+    check_nonnegative_finite(s.X, fx);
+    check_nonnegative_finite(s.Y, fy);
+    const std::int64_t n = s.X.shape[0];
+    if (s.Y.shape[0] != n) FUFI_THROW(InputError, "{}: {} samples but {} has {}", fy, s.Y.shape[0], fx, n);
+    if (s.Y.shape[1] != s.X.shape[1])
+      FUFI_THROW(InputError, "{}: {} channels but {} has {}", fy, s.Y.shape[1], fx, s.X.shape[1]);
+
+    DataLayout layout;
+    layout.channels = s.X.shape[1];
+    layout.coarse_h = s.X.shape[2];
+    layout.coarse_w = s.X.shape[3];
+    if (layout.coarse_h == 0 || layout.coarse_w == 0) FUFI_THROW(InputError, "{}: empty spatial grid", fx);
+    const std::int64_t H = s.Y.shape[2], W = s.Y.shape[3];
+    if (H % layout.coarse_h != 0 || W % layout.coarse_w != 0 || H / layout.coarse_h != W / layout.coarse_w)
+      FUFI_THROW(InputError, "{}: fine grid {}x{} is not one integer multiple of the coarse grid {}x{} of {}", fy, H, W,
+                 layout.coarse_h, layout.coarse_w, fx);
+    layout.upscale = H / layout.coarse_h;
+    if (layout.upscale < 2)
+      FUFI_THROW(InputError, "{}: fine grid {}x{} must be at least twice the coarse grid {}x{}", fy, H, W,
+                 layout.coarse_h, layout.coarse_w);
+
+    if (fs::exists(fe)) {
+      s.ext = read_npy(fe, finite_only);
+      validate_ext(s.ext, fe);
+      if (s.ext.shape[0] != n) FUFI_THROW(InputError, "{}: {} rows but {} has {} samples", fe, s.ext.shape[0], fx, n);
+      layout.ext_dim = s.ext.shape[1];
+    }
+
+    if (first) {
+      data.layout = layout;
+      first = false;
+    } else {
+      const auto& L = data.layout;
+      if (layout.channels != L.channels || layout.coarse_h != L.coarse_h || layout.coarse_w != L.coarse_w ||
+          layout.upscale != L.upscale)
+        FUFI_THROW(InputError, "{}: split '{}' has C={} {}x{} x{}, unlike the earlier splits' C={} {}x{} x{}", base,
+                   split, layout.channels, layout.coarse_h, layout.coarse_w, layout.upscale, L.channels, L.coarse_h,
+                   L.coarse_w, L.upscale);
+      if (layout.ext_dim != L.ext_dim)
+        FUFI_THROW(InputError, "{}: ext.npy is {} in split '{}' but {} in the earlier splits", base,
+                   layout.ext_dim ? "present" : "absent", split, L.ext_dim ? "present" : "absent");
+    }
+
+    auto report = check_constraint(s.X, s.Y, layout.upscale, split);
+    if (report.max_rel > data.constraint.max_rel || data.constraint.split.empty()) {
+      double keep_abs = std::max(report.max_abs, data.constraint.max_abs);
+      data.constraint = report;
+      data.constraint.max_abs = keep_abs;
+    } else {
+      data.constraint.max_abs = std::max(report.max_abs, data.constraint.max_abs);
+    }
+    data.splits.emplace(split, std::move(s));
+  }
+
+  const auto& c = data.constraint;
+  if (!c.holds(options.constraint_tolerance)) {
+    std::string msg = fmt::format(
+        "{}: spatial constraint violated: largest relative error {:.3g} (absolute {:.3g}) in split '{}', sample {}, "
+        "channel {}, coarse cell ({}, {})",
+        dir, c.max_rel, c.max_abs, c.split, c.sample, c.channel, c.row, c.col);
+    if (options.strict_constraint) FUFI_THROW(InputError, "{}", msg);
+    data.warnings.push_back(msg);
+  }
+  return data;
+}
+
+std::string resolve_task_dir(const std::string& root, const std::string& task) {
+  if (!fs::is_directory(root)) FUFI_THROW(InputError, "{}: data directory does not exist", root);
+  if (!task.empty()) {
+    auto p = fs::path(root) / task;
+    if (fs::is_directory(p)) return p.string();
+    auto tasks = list_tasks(root);
+    std::string have;
+    for (const auto& t : tasks) have += (have.empty() ? "" : ", ") + t;
+    FUFI_THROW(InputError, "{}: no task '{}' (tasks here: {})", root, task, have.empty() ? "none" : have);
+  }
+  if (fs::is_directory(fs::path(root) / "train")) return root;
+  FUFI_THROW(InputError, "{}: neither a dataset (train/ missing) nor given a task", root);
+}
+
+std::vector<std::string> list_tasks(const std::string& root) {
+  std::vector<std::string> out;
+  if (!fs::is_directory(root)) return out;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (entry.is_directory() && fs::exists(entry.path() / "train" / "X.npy")) out.push_back(entry.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace fufi::data
