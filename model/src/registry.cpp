@@ -64,6 +64,10 @@ std::shared_ptr<FufiModel> ModelRegistry::create(const std::string& name, const 
   return info.create(spec, resolve(name, overrides));
 }
 
+torch::Tensor FufiModel::model_loss(const ModelOutput&, const torch::Tensor&) {
+  FUFI_THROW(UsageError, "loss=model: this model has no loss of its own; choose a loss such as mse or dualfocal");
+}
+
 std::int64_t count_parameters(const torch::nn::Module& module) {
   std::int64_t n = 0;
   for (const auto& p : module.parameters(/*recurse=*/true)) n += p.numel();

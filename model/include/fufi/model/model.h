@@ -64,6 +64,12 @@ class FufiModel : public torch::nn::Module {
   virtual void fit(const torch::Tensor& coarse, const torch::Tensor& fine) {}
   // False for parameter-free models: the engine then skips the optimizer.
   virtual bool trainable() const { return true; }
+
+  // Models whose reference recipe has its own objective (UrbanPy: MSE over scales + alpha * KL of
+  // densities) override these; the engine uses it when the training config says loss=model.
+  // `target` is the (B,C,H,W) fine target in scaled units.
+  virtual bool has_model_loss() const { return false; }
+  virtual torch::Tensor model_loss(const ModelOutput& output, const torch::Tensor& target);
 };
 
 // All registered parameters, frozen ones included, as the reference code counts them.
