@@ -149,6 +149,9 @@ City build_city(std::int64_t size, std::uint64_t seed) {
   std::vector<Blob> centres{{rng.uniform(0.42, 0.52), rng.uniform(0.45, 0.55), 0.07, 1.0},
                             {rng.uniform(0.2, 0.35), rng.uniform(0.25, 0.4), 0.06, 0.6},
                             {rng.uniform(0.65, 0.8), rng.uniform(0.6, 0.78), 0.05, 0.45}};
+  // Office parks and commercial streets scattered over the city: business is not only downtown.
+  for (int i = 0; i < 14; ++i)
+    centres.push_back({rng.uniform(0.06, 0.94), rng.uniform(0.06, 0.94), rng.uniform(0.03, 0.06), rng.uniform(0.3, 0.8)});
   std::vector<Blob> suburbs;
   for (int i = 0; i < 6; ++i) suburbs.push_back({rng.uniform(0.08, 0.92), rng.uniform(0.08, 0.92), rng.uniform(0.05, 0.09), rng.uniform(0.4, 0.9)});
 
@@ -156,8 +159,8 @@ City build_city(std::int64_t size, std::uint64_t seed) {
   std::vector<double> main_u, main_v, minor_u, minor_v;
   for (int i = 0; i < 6; ++i) main_u.push_back((i + 0.5) / 6.0 + rng.uniform(-0.03, 0.03));
   for (int i = 0; i < 6; ++i) main_v.push_back((i + 0.5) / 6.0 + rng.uniform(-0.03, 0.03));
-  for (int i = 0; i < 14; ++i) minor_u.push_back(rng.uniform(0.02, 0.98));
-  for (int i = 0; i < 14; ++i) minor_v.push_back(rng.uniform(0.02, 0.98));
+  for (int i = 0; i < 6; ++i) minor_u.push_back(rng.uniform(0.02, 0.98));
+  for (int i = 0; i < 6; ++i) minor_v.push_back(rng.uniform(0.02, 0.98));
   const double ring = 0.3;
 
   // Water and parks.
@@ -193,6 +196,8 @@ City build_city(std::int64_t size, std::uint64_t seed) {
     hotspots.push_back(h);
   }
 
+  // Parcels are drawn per fine cell from their own stream, so they depend on the grid size only.
+  Rng parcel_rng(mix_seed(seed, kCitySeedSalt, static_cast<std::uint64_t>(size)));
   const double cell = 1.0 / static_cast<double>(size);
   const double road_half_width = 0.6 * cell;
   for (std::int64_t r = 0; r < size; ++r) {
@@ -205,6 +210,11 @@ City build_city(std::int64_t size, std::uint64_t seed) {
       res += 0.8 * std::exp(-std::pow(dist_centre - 0.22, 2) / (2 * 0.08 * 0.08));
       for (const auto& s : suburbs) res += s.weight * gauss2(u - s.u, v - s.v, s.sigma);
       city.residential[i] = res;
+      // Land use is mixed at the parcel scale: each fine cell leans to offices or to housing, so the
+      // hour of day changes where flow goes *inside* a coarse cell, not only how much there is.
+      const double parcel = parcel_rng.uniform();
+      city.business[i] *= 0.15 + 2.4 * parcel * parcel;
+      city.residential[i] *= 0.15 + 2.4 * (1.0 - parcel) * (1.0 - parcel);
 
       bool on_main = false, on_minor = false;
       for (double a : main_u) on_main = on_main || std::fabs(u - a) < road_half_width;
@@ -265,7 +275,7 @@ Weights weights_for(const Slot& s) {
   const double rush = smooth_peak(h, 8.0, 1.0) + smooth_peak(h, 18.0, 1.3);
   const double day = smooth_peak(h, 14.0, 3.5);
   w.level = night * (workday ? 0.55 + 0.45 * rush + 0.3 * day : 0.6 + 0.45 * day);
-  w.business = workday ? 0.15 + 1.1 * smooth_peak(h, 12.5, 3.2) + 0.5 * rush : 0.1 + 0.2 * day;
+  w.business = workday ? 0.04 + 1.2 * smooth_peak(h, 12.5, 3.2) + 0.5 * rush : 0.04 + 0.25 * day;
   w.residential = 0.3 + (workday ? 1.0 * smooth_peak(h, 7.5, 1.2) + 0.9 * smooth_peak(h, 20.0, 2.0)
                                  : 0.6 * smooth_peak(h, 10.0, 2.5) + 0.7 * smooth_peak(h, 20.0, 2.5));
   w.main_road = 0.7 + 0.6 * rush;
@@ -393,7 +403,7 @@ void generate_sample(const City& city, const Slot& slot, double growth, std::int
   std::vector<double> cell_factor(static_cast<std::size_t>(h * h));
   for (auto& f : cell_factor) f = std::exp(0.3 * rng.normal() - 0.045);
   constexpr double kScale = 9.0;      // calibrated so that busy cells reach the hundreds (docs/DATA.md)
-  constexpr double kDispersion = 1.2; // gamma shape: smaller = heavier tail, more zeros
+  constexpr double kDispersion = 3.0; // gamma shape: smaller = heavier tail, more zeros
   for (std::int64_t r = 0; r < H; ++r) {
     for (std::int64_t c = 0; c < H; ++c) {
       const std::size_t i = city.index(r, c);
