@@ -1,7 +1,12 @@
 // fufi: fine-grained urban flow inference at sweep scale. The entry point only wires subcommands.
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "commands.h"
+#include "fufi/core/error.h"
+#include "fufi/core/strings.h"
 #include "fufi/core/version.h"
 #include "fufi/orchestrator/cli_support.h"
 
@@ -17,6 +22,14 @@ int main(int argc, char** argv) {
 
   return fufi::orchestrator::run_guarded(
       [&] {
+        // CLI11 reports "a subcommand is required" before unexpected words; name the unknown word instead.
+        if (argc > 1 && argv[1][0] != '-') {
+          std::vector<std::string> known;
+          for (const auto* sub : app.get_subcommands({})) known.push_back(sub->get_name());
+          if (std::find(known.begin(), known.end(), argv[1]) == known.end())
+            FUFI_THROW(UsageError, "unknown subcommand '{}'{}; subcommands: {}", argv[1], fufi::did_you_mean(argv[1], known),
+                       fufi::join(known, ", "));
+        }
         try {
           app.parse(argc, argv);
         } catch (const CLI::ParseError& e) {
