@@ -1,16 +1,17 @@
 #include "fufi/core/error.h"
 
+#include "fufi/core/build_info.h"
+
 #include <string_view>
 
 namespace fufi {
 namespace {
-// Keep the path relative to the source tree: "worker/src/npy.cpp" reads better than an absolute path.
+// Report paths relative to the source tree ("worker/data/src/npy.cpp"), not as the absolute paths the
+// compiler was given.
 std::string short_path(const char* file) {
   std::string_view path = file ? file : "?";
-  for (std::string_view root : {"/core/", "/model/", "/worker/", "/orchestrator/", "/results/", "/tests/"}) {
-    auto pos = path.rfind(root);
-    if (pos != std::string_view::npos) return std::string(path.substr(pos + 1));
-  }
+  constexpr std::string_view root = FUFI_SOURCE_ROOT;
+  if (path.substr(0, root.size()) == root) path.remove_prefix(root.size());
   return std::string(path);
 }
 }  // namespace
