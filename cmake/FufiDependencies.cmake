@@ -9,6 +9,7 @@ find_package(MPI REQUIRED COMPONENTS CXX)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
+find_package(nlohmann_json REQUIRED)
 
 # Torch's imported targets carry flags; wrap them in one interface target with SYSTEM includes so
 # our warnings do not fire inside torch headers.

@@ -6,5 +6,7 @@ namespace fufi::cli {
 
 void add_data_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
+void add_train_command(CLI::App& app, int& exit_code);
+void add_infer_command(CLI::App& app, int& exit_code);
 
 }  // namespace fufi::cli

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   int exit_code = fufi::orchestrator::kExitOk;
   fufi::cli::add_data_command(app, exit_code);
   fufi::cli::add_eval_command(app, exit_code);
+  fufi::cli::add_train_command(app, exit_code);
+  fufi::cli::add_infer_command(app, exit_code);
 
   return fufi::orchestrator::run_guarded(
       [&] {

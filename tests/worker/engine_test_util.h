@@ -1,0 +1,61 @@
+#pragma once
+// Shared by the engine tests: a tiny synthetic dataset on disk and a tiny deterministic test model.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <string>
+
+#include "fufi/data/synth.h"
+#include "fufi/model/layers.h"
+#include "fufi/model/registry.h"
+
+namespace fufi::test {
+
+// P1 of the synthetic generator at 8x8 -> 32x32, 40 samples (28/4/8): trains in well under a second.
+inline std::string tiny_dataset(const std::string& name) {
+  namespace fs = std::filesystem;
+  const auto dir = fs::temp_directory_path() / ("fufi_engine_" + name);
+  if (!fs::exists(dir / "P1" / "test" / "Y.npy")) {
+    data::SynthOptions o;
+    o.tasks = {"P1"};
+    o.coarse_size = 8;
+    o.upscale = 4;
+    o.samples_per_task = 40;
+    o.seed = 11;
+    data::write_synth_dataset(dir.string(), o);
+  }
+  return (dir / "P1").string();
+}
+
+// conv3 -> ReLU -> conv3 -> PixelShuffle -> ReLU -> N2 -> recover: no BatchNorm, no dropout, so data-parallel
+// training must match single-rank training exactly (up to float summation order).
+class TinyConvNet : public model::FufiModel {
+ public:
+  explicit TinyConvNet(const model::DataSpec& spec) : spec_(spec) {
+    c1_ = register_module("c1", torch::nn::Conv2d(torch::nn::Conv2dOptions(spec.channels, 8, 3).padding(1)));
+    c2_ = register_module("c2", torch::nn::Conv2d(
+                                    torch::nn::Conv2dOptions(8, spec.channels * spec.upscale * spec.upscale, 3).padding(1)));
+  }
+  model::ModelOutput forward(const model::ModelInput& in) override {
+    auto h = torch::relu(c1_->forward(in.coarse));
+    auto raw = torch::relu(torch::pixel_shuffle(c2_->forward(h), spec_.upscale)) + 1e-3;
+    auto density = model::n2_normalize(raw, spec_.upscale, 1e-7);
+    return {model::recover_from_density(density, in.coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
+  }
+
+ private:
+  model::DataSpec spec_;
+  torch::nn::Conv2d c1_{nullptr}, c2_{nullptr};
+};
+
+inline void register_tiny_convnet() {
+  auto& r = model::ModelRegistry::instance();
+  if (r.contains("test_tiny_convnet")) return;
+  model::ModelInfo info;
+  info.name = "test_tiny_convnet";
+  info.description = "test-only: two convs, no BatchNorm or dropout";
+  info.create = [](const model::DataSpec& spec, const Config&) { return std::make_shared<TinyConvNet>(spec); };
+  r.add(std::move(info));
+}
+
+}  // namespace fufi::test

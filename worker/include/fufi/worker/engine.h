@@ -1,0 +1,45 @@
+#pragma once
+// The training engine: one job = one model trained on one dataset with one seed, by the ranks of one
+// data-parallel group (a Reducer). Paper recipe by default (Adam, lr 3e-4 halved every 8 epochs,
+// 100 epochs, batch 20, early stopping on validation MSE, the best-validation checkpoint is tested).
+//
+// RUN_DIR holds last.ckpt (every epoch, atomically), best.ckpt (the best validation MSE so far) and,
+// through a RunDirSink, epochs.jsonl and metrics.json. Rerunning a job whose RUN_DIR has last.ckpt
+// continues from it to the same result an uninterrupted run reaches (same seed, build and device).
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "fufi/core/config.h"
+#include "fufi/worker/records.h"
+#include "fufi/worker/reducer.h"
+
+namespace fufi::worker {
+
+struct TrainJob {
+  std::string model;
+  std::string data_dir;  // a dataset directory, or a TaxiBJ-style root with `task`
+  std::string task;      // P1..P4 under a root; "" when data_dir is the dataset itself
+  Config settings;       // the user's model, loss and training keys
+  std::uint64_t seed = 1;
+  std::string run_dir;
+  bool resume = true;    // continue from RUN_DIR/last.ckpt when it exists
+  // Stop (as if killed right after a checkpoint) once this many epochs have run in this call;
+  // -1: run to the end. Lets tests and the sweep interrupt a job at an exact point.
+  std::int64_t stop_after_epochs = -1;
+};
+
+struct EngineCallbacks {
+  std::function<void(const EpochRecord&)> on_epoch;  // after each epoch's checkpoint (rank 0 only)
+  std::function<void()> heartbeat;                    // at least once per training step (all ranks)
+};
+
+// Runs the job. Failures are classified into RunResult (status "failed", error_class, error) and
+// reported to the sink, never swallowed; exit_code_for() maps them to the CLI's exit codes.
+// With several ranks, rank 0 alone writes the run directory and calls the sink.
+RunResult run_training(const TrainJob& job, RecordSink& sink, Reducer& reducer, const EngineCallbacks& callbacks = {});
+
+// 0 for done; 2 for bad_data/bad_config; 1 otherwise. An interrupted run (stop_after_epochs) is 0.
+int exit_code_for(const RunResult& result);
+
+}  // namespace fufi::worker

@@ -1,0 +1,161 @@
+#include "fufi/worker/train_config.h"
+
+#include <cmath>
+
+#include "fufi/core/error.h"
+#include "fufi/core/strings.h"
+#include "fufi/model/losses.h"
+
+namespace fufi::worker {
+
+const std::vector<model::ParamSpec>& train_param_specs() {
+  static const std::vector<model::ParamSpec> specs{
+      {"epochs", "100", "training epochs (paper: 100)"},
+      {"batch_size", "20", "global batch size, split across data-parallel ranks (paper: 20)"},
+      {"eval_batch_size", "32", "batch size for validation, test and inference"},
+      {"lr", "0.0003", "Adam learning rate (paper: 3e-4)"},
+      {"lr_halve_every", "8", "halve the learning rate every N epochs (paper: 8); 0 = constant"},
+      {"lr_schedule", "halving", "halving, or uno (UNO's reference schedule)"},
+      {"adam_beta1", "0.9", "Adam beta1"},
+      {"adam_beta2", "0.999", "Adam beta2"},
+      {"weight_decay", "0", "Adam weight decay"},
+      {"grad_clip", "0", "clip the global gradient L2 norm; 0 = off"},
+      {"loss", "dualfocal", "training loss (dualfocal, l1, mse, smooth_l1, ...) or model (the model's own)"},
+      {"patience", "10", "early stopping: epochs without a better validation MSE; 0 = never stop early"},
+      {"scaler_x", "1", "divide coarse maps by this before the model"},
+      {"scaler_y", "1", "divide fine maps by this before the model; metrics are de-scaled"},
+      {"threads", "0", "torch CPU threads; 0 = cores of the node / ranks on the node"},
+      {"device", "cpu", "cpu, cuda or cuda:K"},
+      {"bf16", "false", "bf16 autocast with fp32 master weights (CUDA only)"},
+      {"channels_last", "true", "channels-last memory format for activations and conv weights"},
+      {"recipe", "", "apply the model's named recipe (e.g. reference) under the user's keys"},
+  };
+  return specs;
+}
+
+namespace {
+
+bool is_train_key(const std::string& key) {
+  for (const auto& s : train_param_specs())
+    if (s.key == key) return true;
+  return false;
+}
+
+TrainConfig parse_train(const Config& c, std::uint64_t seed) {
+  TrainConfig t;
+  t.epochs = c.get_int("epochs", t.epochs);
+  t.batch_size = c.get_int("batch_size", t.batch_size);
+  t.eval_batch_size = c.get_int("eval_batch_size", t.eval_batch_size);
+  t.lr = c.get_double("lr", t.lr);
+  t.lr_halve_every = c.get_int("lr_halve_every", t.lr_halve_every);
+  t.lr_schedule = c.get_string("lr_schedule", t.lr_schedule);
+  t.adam_beta1 = c.get_double("adam_beta1", t.adam_beta1);
+  t.adam_beta2 = c.get_double("adam_beta2", t.adam_beta2);
+  t.weight_decay = c.get_double("weight_decay", t.weight_decay);
+  t.grad_clip = c.get_double("grad_clip", t.grad_clip);
+  t.loss = c.get_string("loss", t.loss);
+  t.patience = c.get_int("patience", t.patience);
+  t.scaler_x = c.get_double("scaler_x", t.scaler_x);
+  t.scaler_y = c.get_double("scaler_y", t.scaler_y);
+  t.threads = c.get_int("threads", t.threads);
+  t.device = c.get_string("device", t.device);
+  t.bf16 = c.get_bool("bf16", t.bf16);
+  t.channels_last = c.get_bool("channels_last", t.channels_last);
+  t.recipe = c.get_string("recipe", t.recipe);
+  t.seed = seed;
+
+  auto positive = [](std::int64_t v, const char* key) {
+    FUFI_CHECK(v > 0, UsageError, "key '{}': must be positive, got {}", key, v);
+  };
+  FUFI_CHECK(t.epochs >= 0, UsageError, "key 'epochs': must be >= 0, got {}", t.epochs);
+  positive(t.batch_size, "batch_size");
+  positive(t.eval_batch_size, "eval_batch_size");
+  FUFI_CHECK(t.lr > 0, UsageError, "key 'lr': must be positive, got {}", t.lr);
+  FUFI_CHECK(t.lr_halve_every >= 0, UsageError, "key 'lr_halve_every': must be >= 0");
+  FUFI_CHECK(t.lr_schedule == "halving" || t.lr_schedule == "uno", UsageError,
+             "key 'lr_schedule': unknown schedule '{}'{} (halving, uno)", t.lr_schedule,
+             did_you_mean(t.lr_schedule, {"halving", "uno"}));
+  FUFI_CHECK(t.adam_beta1 >= 0 && t.adam_beta1 < 1 && t.adam_beta2 >= 0 && t.adam_beta2 < 1, UsageError,
+             "keys 'adam_beta1'/'adam_beta2': must be in [0, 1)");
+  FUFI_CHECK(t.patience >= 0, UsageError, "key 'patience': must be >= 0");
+  FUFI_CHECK(t.scaler_x > 0 && t.scaler_y > 0, UsageError, "keys 'scaler_x'/'scaler_y': must be positive");
+  FUFI_CHECK(t.threads >= 0, UsageError, "key 'threads': must be >= 0");
+  FUFI_CHECK(t.grad_clip >= 0 && t.weight_decay >= 0, UsageError, "keys 'grad_clip'/'weight_decay': must be >= 0");
+  const bool cuda = t.device == "cuda" || t.device.rfind("cuda:", 0) == 0;
+  FUFI_CHECK(t.device == "cpu" || cuda, UsageError, "key 'device': unknown device '{}' (cpu, cuda, cuda:K)", t.device);
+  FUFI_CHECK(!t.bf16 || cuda, UsageError, "key 'bf16': bf16 autocast needs device=cuda");
+  return t;
+}
+
+}  // namespace
+
+JobSettings resolve_job_settings(const std::string& model_name, const Config& user, std::uint64_t seed) {
+  const auto& info = model::ModelRegistry::instance().get(model_name);
+
+  // The named recipe sits between the engine defaults and the user's keys.
+  Config merged;
+  const std::string recipe = user.get_string("recipe", "");
+  if (!recipe.empty()) {
+    auto it = info.recipes.find(recipe);
+    if (it == info.recipes.end()) {
+      std::vector<std::string> names;
+      for (const auto& [n, c] : info.recipes) names.push_back(n);
+      FUFI_THROW(UsageError, "key 'recipe': model '{}' has no recipe '{}'{}; its recipes: {}", model_name, recipe,
+                 did_you_mean(recipe, names), names.empty() ? "none" : join(names, ", "));
+    }
+    merged = it->second;
+  }
+  merged = merged.merged_with(user);
+
+  Config train_keys, loss_keys, model_keys;
+  for (const auto& [key, value] : merged.items()) {
+    const auto source = merged.source_of(key);
+    if (is_train_key(key)) {
+      train_keys.set(key, value, source);
+    } else if (key.rfind("loss_", 0) == 0) {
+      loss_keys.set(key, value, source);
+    } else {
+      model_keys.set(key, value, source);
+    }
+  }
+  // Unknown keys: neither the engine's, a loss's nor the model's. Name all three sets in the error.
+  std::vector<std::string> known = info.keys();
+  for (const auto& s : train_param_specs()) known.push_back(s.key);
+  model_keys.check_known(known, "model '" + model_name + "' or training");
+
+  JobSettings s;
+  s.train = parse_train(train_keys, seed);
+  s.model = model::ModelRegistry::instance().resolve(model_name, model_keys);
+  s.loss = loss_keys;
+  if (s.train.loss != "model") {
+    // Validates the loss name and its keys now, before any data is loaded.
+    model::make_loss(s.train.loss, s.loss, s.train.scaler_y);
+  } else {
+    FUFI_CHECK(s.loss.empty(), UsageError, "loss=model takes no loss_* keys (got {})", s.loss.canonical());
+  }
+
+  // The resolved configuration: every engine key with its value, the model's keys, the loss keys, the seed.
+  Config resolved;
+  for (const auto& spec : train_param_specs()) resolved.set(spec.key, train_keys.get_string(spec.key, spec.default_value));
+  for (const auto& [k, v] : s.model.items()) resolved.set(k, v);
+  for (const auto& [k, v] : s.loss.items()) resolved.set(k, v);
+  resolved.set("model", model_name);
+  resolved.set("seed", std::to_string(seed));
+  s.resolved = resolved;
+  return s;
+}
+
+double learning_rate_at(const TrainConfig& c, std::int64_t epoch) {
+  if (c.lr_schedule == "uno") {
+    // UNO's reference: StepLR-like halvings applied at epochs 0, 20 and 40, then x0.8 per epoch from 50.
+    double lr = c.lr * 0.5;
+    if (epoch >= 20) lr *= 0.5;
+    if (epoch >= 40) lr *= 0.5;
+    if (epoch >= 50) lr *= std::pow(0.8, static_cast<double>(epoch - 49));
+    return lr;
+  }
+  if (c.lr_halve_every <= 0) return c.lr;
+  return c.lr * std::pow(0.5, static_cast<double>(epoch / c.lr_halve_every));
+}
+
+}  // namespace fufi::worker
