@@ -28,6 +28,12 @@ torch::Tensor n2_normalize(const torch::Tensor& raw, std::int64_t upscale, doubl
   return raw / (block_sum_upsampled(raw, upscale) + eps);
 }
 
+torch::Tensor smoothed_n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps) {
+  auto mass = torch::relu(raw);
+  const double floor = eps / static_cast<double>(upscale * upscale);
+  return (mass + floor) / (block_sum_upsampled(mass, upscale) + eps);
+}
+
 torch::Tensor recover_from_density(const torch::Tensor& density, const torch::Tensor& coarse, std::int64_t upscale,
                                    double scale) {
   return density * upsample_nearest(coarse * scale, upscale);

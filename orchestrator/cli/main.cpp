@@ -21,6 +21,12 @@ int main(int argc, char** argv) {
   fufi::cli::add_eval_command(app, exit_code);
   fufi::cli::add_train_command(app, exit_code);
   fufi::cli::add_infer_command(app, exit_code);
+#if FUFI_HAVE_BENCH
+  fufi::cli::add_bench_command(app, exit_code);
+#endif
+  fufi::cli::add_models_command(app, exit_code);
+  fufi::cli::add_sweep_command(app, exit_code);
+  fufi::cli::add_query_command(app, exit_code);
 
   return fufi::orchestrator::run_guarded(
       [&] {

@@ -5,6 +5,11 @@
 
 namespace fufi::model {
 
-void register_naive_models(ModelRegistry& registry);  // uniform (historical: baselines issue)
+void register_naive_models(ModelRegistry& registry);  // uniform historical
+void register_urbanfm_family_models(ModelRegistry& registry);  // urbanfm urbanpy deeplgr fode urbanode
+void register_cufar_models(ModelRegistry& registry);  // cufar
+void register_uno_models(ModelRegistry& registry);  // uno
+void register_sr_baseline_models(ModelRegistry& registry);  // srcnn espcn vdsr deepsd srresnet
+void register_plgf_models(ModelRegistry& registry);   // plgf
 
 }  // namespace fufi::model

@@ -10,6 +10,12 @@ namespace fufi::model {
 // of the result sums to ~1 when raw >= 0. An all-zero block stays zero. raw: (B,C,H,W), H,W multiples of N.
 torch::Tensor n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps);
 
+// The opt-in `safe_n2` of the baselines: ReLU, then N2 with additive smoothing,
+// (relu(raw) + eps/N²) / (blocksum(relu(raw)) + eps). Every block sums to exactly 1 whatever `raw` is: a
+// block with no positive mass becomes uniform instead of zero (UNO's lost blocks) or exploding (the SR
+// baselines' negative sums); blocks with mass ≫ eps get the plain N2 density. Smooth in raw: no NaN gradients.
+torch::Tensor smoothed_n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps);
+
 // Sum of each N×N block broadcast back to the block's cells.
 torch::Tensor block_sum_upsampled(const torch::Tensor& fine, std::int64_t upscale);
 

@@ -1,0 +1,119 @@
+// fufi bench train | infer | allreduce: fufi's speed, measured the same way every time.
+// Built when FUFI_BUILD_BENCH is on (the default).
+#if FUFI_HAVE_BENCH
+#include <mpi.h>
+
+#include <iostream>
+
+#include "commands.h"
+#include "data_shape_options.h"
+#include "fufi/bench/bench.h"
+#include "fufi/core/error.h"
+#include "fufi/core/strings.h"
+
+namespace fufi::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string model;
+  std::vector<std::string> sets;
+  DataShapeArgs shape;
+  std::int64_t batch = 16, steps = 10, warmup = 2;
+  int threads = 0;
+  std::string format = "table";
+  std::string batches = "1,4,16,64";
+  std::string backend = "mpi";
+  std::string bytes = "4KB,256KB,4MB,16MB,64MB";
+  std::string device = "cpu";
+};
+
+void check_format(const std::string& f) {
+  FUFI_CHECK(f == "table" || f == "json", UsageError, "--format: unknown format '{}' (table, json)", f);
+}
+
+bench::TrainBenchOptions train_options(const BenchArgs& a) {
+  FUFI_CHECK(a.device == "cpu", UsageError, "--device {}: the GPU benchmarks need a CUDA build (scripts/gpu-build)",
+             a.device);
+  bench::TrainBenchOptions o;
+  o.model = a.model;
+  o.settings = Config::from_assignments(a.sets, "--set");
+  o.spec = to_data_spec(a.shape);
+  o.batch = a.batch;
+  o.steps = a.steps;
+  o.warmup = a.warmup;
+  o.threads = a.threads;
+  return o;
+}
+
+std::vector<std::int64_t> int_list(const std::string& text, const std::string& option) {
+  std::vector<std::int64_t> out;
+  for (const auto& part : split(text, ',')) {
+    std::int64_t v = 0;
+    FUFI_CHECK(parse_int(trim(part), v) && v > 0, UsageError, "{}: '{}' is not a list of positive integers", option, text);
+    out.push_back(v);
+  }
+  return out;
+}
+
+void add_common(CLI::App* cmd, BenchArgs& a) {
+  cmd->add_option("--model", a.model, "Registered model")->required();
+  cmd->add_option("--set", a.sets, "key=value: model keys, loss, loss_*, channels_last");
+  cmd->add_option("--steps", a.steps, "Timed repetitions")->capture_default_str();
+  cmd->add_option("--warmup", a.warmup, "Untimed warm-up repetitions")->capture_default_str();
+  cmd->add_option("--threads", a.threads, "Torch threads (0 = all cores, as training with one rank)");
+  cmd->add_option("--device", a.device, "cpu (cuda with a CUDA build)")->capture_default_str();
+  cmd->add_option("--format", a.format, "table or json")->capture_default_str();
+  add_data_shape_options(cmd, a.shape);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int& exit_code) {
+  auto* bench_cmd = app.add_subcommand("bench", "Measure training steps, inference, all-reduce");
+  bench_cmd->require_subcommand(1);
+
+  auto t = std::make_shared<BenchArgs>();
+  auto* train = bench_cmd->add_subcommand("train", "Forward + backward + Adam step: median, min, max after warm-up");
+  add_common(train, *t);
+  train->add_option("--batch", t->batch, "Batch size")->capture_default_str();
+  train->callback([t, &exit_code] {
+    check_format(t->format);
+    auto r = bench::bench_train(train_options(*t));
+    std::cout << (t->format == "json" ? bench::to_json(r) : bench::to_table(r));
+    exit_code = 0;
+  });
+
+  auto i = std::make_shared<BenchArgs>();
+  auto* infer = bench_cmd->add_subcommand("infer", "Fine maps per second over a sweep of batch sizes");
+  add_common(infer, *i);
+  infer->add_option("--batches", i->batches, "Comma-separated batch sizes")->capture_default_str();
+  infer->callback([i, &exit_code] {
+    check_format(i->format);
+    auto r = bench::bench_infer(train_options(*i), int_list(i->batches, "--batches"));
+    std::cout << (i->format == "json" ? bench::to_json(r) : bench::to_table(r));
+    exit_code = 0;
+  });
+
+  auto r = std::make_shared<BenchArgs>();
+  auto* allreduce = bench_cmd->add_subcommand("allreduce", "All-reduce bandwidth of the reducers (run under mpirun)");
+  allreduce->add_option("--backend", r->backend, "mpi or nccl")->capture_default_str();
+  allreduce->add_option("--bytes", r->bytes, "Comma-separated message sizes (4096, 64KB, 16MB, ...)")->capture_default_str();
+  allreduce->add_option("--steps", r->steps, "Timed repetitions")->capture_default_str();
+  allreduce->add_option("--warmup", r->warmup, "Untimed warm-up repetitions")->capture_default_str();
+  allreduce->add_option("--format", r->format, "table or json")->capture_default_str();
+  allreduce->callback([r, &exit_code] {
+    check_format(r->format);
+    std::vector<std::int64_t> sizes;
+    for (const auto& part : split(r->bytes, ',')) sizes.push_back(bench::parse_bytes(trim(part), "--bytes"));
+    auto result = bench::bench_allreduce(r->backend, sizes, r->steps, r->warmup);
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0) std::cout << (r->format == "json" ? bench::to_json(result) : bench::to_table(result));
+    exit_code = 0;
+  });
+}
+
+}  // namespace fufi::cli
+
+#endif  // FUFI_HAVE_BENCH
