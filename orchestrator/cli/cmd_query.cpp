@@ -37,7 +37,8 @@ void add_query_command(CLI::App& app, int& exit_code) {
                                               join(views, "\n"));
   cmd->add_option("db", a->db, "Results database")->required();
   cmd->add_option("what", a->what, "A view: sweeps (default), jobs, summary, failures, epochs");
-  cmd->add_option("--where", a->where, "key=value filter on a column or any config key (repeatable, ANDed)");
+  cmd->add_option("--where", a->where, "key=value filter on a column or any config key (repeatable, ANDed)")
+      ->allow_extra_args(false);  // one value per --set/--where: a positional after it stays positional
   cmd->add_option("--sql", a->sql, "One read-only SQL statement instead of a view (see docs/DATABASE.md)");
   cmd->add_option("--format", a->format, "table, csv, json or md")->capture_default_str();
   cmd->callback([a, &exit_code] { exit_code = run(*a); });

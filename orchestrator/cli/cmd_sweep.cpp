@@ -96,7 +96,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--runs", a->runs, "Job run directories (default: runs/ next to the DB)");
   cmd->add_option("--data-cache", a->data_cache, "Where synthetic data is generated (default: data/ next to the DB)");
   cmd->add_option("--data-root", a->data_root, "Replace the sweep's data.root (a TaxiBJ-layout directory)");
-  cmd->add_option("--set", a->sets, "key=value for every job, above the sweep file (e.g. device=cuda, epochs=2)");
+  cmd->add_option("--set", a->sets, "key=value for every job, above the sweep file (e.g. device=cuda, epochs=2)")
+      ->allow_extra_args(false);  // one value per --set/--where: a positional after it stays positional
   cmd->add_flag("--fail-fast", a->fail_fast, "Stop at the first job that fails for good (default: keep going)");
   cmd->add_flag("--retry-failed", a->retry_failed, "Give failed jobs max_attempts new attempts");
   cmd->add_flag("--quiet", a->quiet, "No progress output (failures and the final line still print)");

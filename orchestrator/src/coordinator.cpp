@@ -1,0 +1,256 @@
+#include "fufi/orchestrator/coordinator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "fufi/core/error.h"
+#include "fufi/data/dataset.h"
+
+namespace fufi::orchestrator {
+
+namespace {
+
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string prepare_data(const Sweep& sweep, const std::string& data_cache) {
+  std::set<std::string> tasks;
+  for (const auto& j : sweep.jobs) tasks.insert(j.task);
+  if (!sweep.data.synthetic) {
+    // Every task directory must exist before any job starts: a missing one is the user's to fix (exit 2).
+    for (const auto& t : tasks) data::resolve_task_dir(sweep.data.root, t);
+    return sweep.data.root;
+  }
+  const std::string dir = (std::filesystem::path(data_cache) / sweep.data.cache_name()).string();
+  for (const auto& t : tasks) ensure_synthetic_task(dir, sweep.data.synth, t);
+  return dir;
+}
+
+Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const CoordinatorOptions& options)
+    : store_(store), sweep_(sweep), options_(options) {
+  counts_.requeued = store_.recover_interrupted();
+
+  results::SweepRecord record;
+  record.name = sweep.name;
+  record.description = sweep.description;
+  record.file = sweep.file;
+  record.file_sha256 = sweep.file_sha256;
+  record.file_text = sweep.file_text;
+  record.data = sweep.data.identity();
+  record.max_attempts = sweep.max_attempts;
+  sweep_id_ = store_.register_sweep(record);
+
+  std::vector<results::JobRecord> jobs;
+  jobs.reserve(sweep.jobs.size());
+  for (std::size_t i = 0; i < sweep.jobs.size(); ++i) {
+    const SweepJob& j = sweep.jobs[i];
+    results::JobRecord r;
+    r.id = j.id;
+    r.group_id = j.group_id;
+    r.model = j.model;
+    r.task = j.task;
+    r.seed = j.seed;
+    r.data = record.data;
+    r.run_dir = (std::filesystem::path(options_.runs_dir) / j.id).string();
+    r.variant = j.variant;
+    r.config.assign(j.resolved.items().begin(), j.resolved.items().end());
+    jobs.push_back(std::move(r));
+    index_[j.id] = i;
+  }
+  const auto states = store_.sync_jobs(sweep_id_, jobs, sweep.max_attempts, options_.retry_failed);
+  run_id_ = store_.begin_run(sweep_id_, options_.run);
+
+  state_.resize(sweep.jobs.size());
+  counts_.total = static_cast<int>(sweep.jobs.size());
+  for (std::size_t i = 0; i < sweep.jobs.size(); ++i) {
+    auto it = states.find(sweep.jobs[i].id);
+    FUFI_CHECK(it != states.end(), RuntimeError, "{}: job {} is missing after it was registered", store_.path(),
+               sweep.jobs[i].id);
+    JobState& s = state_[i];
+    s.status = it->second.status;
+    s.attempts = it->second.attempts;
+    s.failures = it->second.failures;
+    if (s.status == "done") {
+      ++counts_.done;
+      ++counts_.skipped;
+      if (it->second.wall_seconds > 0) learn(sweep.jobs[i], it->second.wall_seconds);
+    } else if (s.status == "failed") {
+      ++counts_.failed;
+    } else {
+      FUFI_CHECK(s.status == "pending", RuntimeError, "{}: job {} is '{}' although no sweep is running", store_.path(),
+                 sweep.jobs[i].id, s.status);
+      enqueue(i);
+    }
+  }
+  counts_.pending = pending_count_;
+}
+
+void Coordinator::enqueue(std::size_t index) {
+  pending_[sweep_.jobs[index].group_id].push_back(index);
+  ++pending_count_;
+}
+
+void Coordinator::learn(const SweepJob& job, double wall_seconds) {
+  for (auto* rate : {&group_rate_[job.group_id], &model_rate_[job.model], &global_rate_}) {
+    rate->first += wall_seconds;
+    rate->second += job.work;
+  }
+}
+
+double Coordinator::rate_for(const SweepJob& job) const {
+  auto g = group_rate_.find(job.group_id);
+  if (g != group_rate_.end() && g->second.second > 0) return g->second.first / g->second.second;
+  auto m = model_rate_.find(job.model);
+  if (m != model_rate_.end() && m->second.second > 0) return m->second.first / m->second.second;
+  if (global_rate_.second > 0) return global_rate_.first / global_rate_.second;
+  return 1.0;  // nothing measured yet: compare jobs by their work units alone
+}
+
+std::map<std::string, std::deque<std::size_t>>::const_iterator Coordinator::pick(double* estimate) const {
+  // The configuration whose next job is expected to take longest; ties keep grid order.
+  auto best = pending_.end();
+  double best_estimate = -1;
+  std::size_t best_position = 0;
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    const std::size_t index = it->second.front();
+    const double e = rate_for(sweep_.jobs[index]) * sweep_.jobs[index].work;
+    if (e > best_estimate || (e == best_estimate && index < best_position)) {
+      best = it;
+      best_estimate = e;
+      best_position = index;
+    }
+  }
+  if (estimate) *estimate = best_estimate;
+  return best;
+}
+
+double Coordinator::next_expected_seconds() const {
+  if (stopping_ || pending_count_ == 0 || global_rate_.second <= 0) return -1;
+  double estimate = -1;
+  pick(&estimate);
+  return estimate;
+}
+
+std::optional<JobTicket> Coordinator::next(const std::string& host, const std::string& rank_group) {
+  if (stopping_ || pending_count_ == 0) return std::nullopt;
+  auto best = pending_.find(pick(nullptr)->first);
+  const std::size_t index = best->second.front();
+  best->second.pop_front();
+  if (best->second.empty()) pending_.erase(best);
+  --pending_count_;
+
+  const SweepJob& job = sweep_.jobs[index];
+  JobState& s = state_[index];
+  ++s.attempts;
+  s.status = "running";
+  s.started = steady_seconds();
+  store_.start_attempt(job.id, s.attempts, run_id_, host, rank_group);
+  running_[job.id] = index;
+  counts_.pending = pending_count_;
+  counts_.running = static_cast<int>(running_.size());
+
+  JobTicket t;
+  t.id = job.id;
+  t.model = job.model;
+  t.task = job.task;
+  t.variant = job.variant;
+  t.seed = job.seed;
+  t.attempt = s.attempts;
+  t.settings = job.settings;
+  t.data_dir = options_.data_dir;
+  t.run_dir = (std::filesystem::path(options_.runs_dir) / job.id).string();
+  t.synthetic = sweep_.data.synthetic;
+  t.synth = sweep_.data.synth;
+  return t;
+}
+
+void Coordinator::begin(const std::string& job_id, std::int64_t last_epoch, const std::vector<results::EpochRow>& replay) {
+  auto it = running_.find(job_id);
+  FUFI_CHECK(it != running_.end(), RuntimeError, "a worker began job {}, which is not running", job_id);
+  store_.resumed(job_id, last_epoch);
+  for (const auto& row : replay)
+    if (row.epoch <= last_epoch) store_.epoch(job_id, state_[it->second].attempts, row, /*keep_existing=*/true);
+}
+
+void Coordinator::epoch(const std::string& job_id, const results::EpochRow& row) {
+  auto it = running_.find(job_id);
+  FUFI_CHECK(it != running_.end(), RuntimeError, "a worker reported an epoch of job {}, which is not running", job_id);
+  store_.epoch(job_id, state_[it->second].attempts, row);
+}
+
+void Coordinator::heartbeat(const std::string& job_id) {
+  if (running_.count(job_id)) store_.heartbeat(job_id);
+}
+
+void Coordinator::finish(const std::string& job_id, const results::Outcome& outcome) {
+  auto it = running_.find(job_id);
+  FUFI_CHECK(it != running_.end(), RuntimeError, "a worker finished job {}, which is not running", job_id);
+  const std::size_t index = it->second;
+  running_.erase(it);
+  const SweepJob& job = sweep_.jobs[index];
+  JobState& s = state_[index];
+  JobEvent event{JobEvent::Kind::Done, &job, s.attempts, outcome};
+
+  if (outcome.status == "done") {
+    store_.finish_attempt(job_id, s.attempts, outcome, false);
+    s.status = "done";
+    ++counts_.done;
+    ++counts_.done_now;
+    learn(job, outcome.wall_seconds);
+  } else if (outcome.status == "failed") {
+    ++s.failures;
+    ++counts_.failed_attempts;
+    // A configuration the model rejects (bad_config) fails the same way on every attempt: no retry.
+    const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == "bad_config";
+    store_.finish_attempt(job_id, s.attempts, outcome, final);
+    if (final) {
+      s.status = "failed";
+      ++counts_.failed;
+      event.kind = JobEvent::Kind::Failed;
+      if (options_.fail_fast) stopping_ = true;
+    } else {
+      s.status = "pending";
+      enqueue(index);
+      event.kind = JobEvent::Kind::Retry;
+    }
+  } else {
+    FUFI_CHECK(outcome.status == "cancelled", RuntimeError, "job {}: unknown outcome '{}'", job_id, outcome.status);
+    store_.finish_attempt(job_id, s.attempts, outcome, false);
+    s.status = "pending";
+    enqueue(index);
+    event.kind = JobEvent::Kind::Cancelled;
+  }
+  counts_.pending = pending_count_;
+  counts_.running = static_cast<int>(running_.size());
+  if (on_event) on_event(event);
+}
+
+std::vector<std::string> Coordinator::running_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, index] : running_) ids.push_back(id);
+  return ids;
+}
+
+double Coordinator::eta_seconds() const {
+  double total = 0;
+  for (const auto& [group, queue] : pending_)
+    for (auto index : queue) total += rate_for(sweep_.jobs[index]) * sweep_.jobs[index].work;
+  const double now = steady_seconds();
+  for (const auto& [id, index] : running_)
+    total += std::max(0.0, rate_for(sweep_.jobs[index]) * sweep_.jobs[index].work - (now - state_[index].started));
+  // Before anything is measured the estimates are work units, not seconds: no ETA yet.
+  if (global_rate_.second <= 0) return -1;
+  return total / std::max(1, options_.slots);
+}
+
+void Coordinator::close() {
+  const std::string status = stopping_ ? "stopped" : counts_.failed > 0 ? "failed" : "finished";
+  store_.end_run(run_id_, status, counts_.done_now, counts_.failed);
+}
+
+}  // namespace fufi::orchestrator

@@ -1,0 +1,259 @@
+// The schema of the results database, as append-only migrations keyed by PRAGMA user_version.
+// docs/DATABASE.md documents it; change both together, and never edit a migration that has shipped:
+// add the next one.
+#include <string>
+#include <vector>
+
+#include "fufi/core/error.h"
+#include "fufi/results/store.h"
+
+namespace fufi::results {
+
+namespace {
+
+// Config keys the views expose as columns; every other key stays queryable in job_config.
+#define FUFI_CONFIG_COLUMN(key) "(SELECT value FROM job_config c WHERE c.job_id = j.job_id AND c.key = '" key "') AS " key
+
+const char* const kVersion1 = R"SQL(
+CREATE TABLE sweeps (
+  sweep_id     INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL UNIQUE,
+  description  TEXT NOT NULL DEFAULT '',
+  file         TEXT NOT NULL,
+  file_sha256  TEXT NOT NULL,
+  file_text    TEXT NOT NULL,
+  data         TEXT NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL
+);
+
+CREATE TABLE sweep_runs (
+  run_id        INTEGER PRIMARY KEY,
+  sweep_id      INTEGER NOT NULL REFERENCES sweeps(sweep_id),
+  status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'stopped', 'interrupted')),
+  started_at    TEXT NOT NULL,
+  finished_at   TEXT,
+  host          TEXT NOT NULL,
+  world_size    INTEGER NOT NULL,
+  ranks_per_job INTEGER NOT NULL,
+  groups        INTEGER NOT NULL,
+  fufi_version  TEXT NOT NULL,
+  git_commit    TEXT NOT NULL,
+  jobs_done     INTEGER NOT NULL DEFAULT 0,
+  jobs_failed   INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE jobs (
+  job_id       TEXT PRIMARY KEY,
+  group_id     TEXT NOT NULL,
+  model        TEXT NOT NULL,
+  task         TEXT NOT NULL,
+  seed         INTEGER NOT NULL,
+  data         TEXT NOT NULL,
+  config       TEXT NOT NULL,
+  run_dir      TEXT NOT NULL,
+  status       TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'failed')),
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  failures     INTEGER NOT NULL DEFAULT 0,
+  error_class  TEXT,
+  error        TEXT,
+  created_at   TEXT NOT NULL,
+  started_at   TEXT,
+  finished_at  TEXT,
+  heartbeat_at TEXT,
+  host         TEXT,
+  rank_group   TEXT
+);
+CREATE INDEX jobs_by_status ON jobs(status);
+CREATE INDEX jobs_by_group ON jobs(group_id);
+
+CREATE TABLE job_config (
+  job_id TEXT NOT NULL REFERENCES jobs(job_id),
+  key    TEXT NOT NULL,
+  value  TEXT NOT NULL,
+  PRIMARY KEY (job_id, key)
+) WITHOUT ROWID;
+CREATE INDEX job_config_by_key ON job_config(key, value);
+
+CREATE TABLE sweep_jobs (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(sweep_id),
+  job_id   TEXT NOT NULL REFERENCES jobs(job_id),
+  variant  TEXT NOT NULL DEFAULT '',
+  position INTEGER NOT NULL,
+  PRIMARY KEY (sweep_id, job_id)
+) WITHOUT ROWID;
+CREATE INDEX sweep_jobs_by_job ON sweep_jobs(job_id);
+
+CREATE TABLE attempts (
+  job_id      TEXT NOT NULL REFERENCES jobs(job_id),
+  attempt     INTEGER NOT NULL,
+  run_id      INTEGER REFERENCES sweep_runs(run_id),
+  status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted', 'cancelled')),
+  error_class TEXT,
+  error       TEXT,
+  host        TEXT,
+  rank_group  TEXT,
+  started_at  TEXT NOT NULL,
+  finished_at TEXT,
+  PRIMARY KEY (job_id, attempt)
+) WITHOUT ROWID;
+
+CREATE TABLE epochs (
+  job_id             TEXT NOT NULL REFERENCES jobs(job_id),
+  epoch              INTEGER NOT NULL,
+  attempt            INTEGER NOT NULL,
+  train_loss         REAL,
+  valid_mse          REAL,
+  valid_rmse         REAL,
+  valid_mae          REAL,
+  valid_mape         REAL,
+  lr                 REAL,
+  seconds            REAL,
+  samples_per_second REAL,
+  best               INTEGER NOT NULL,
+  PRIMARY KEY (job_id, epoch)
+) WITHOUT ROWID;
+
+CREATE TABLE results (
+  job_id TEXT NOT NULL REFERENCES jobs(job_id),
+  split  TEXT NOT NULL CHECK (split IN ('valid', 'test')),
+  mse    REAL,
+  rmse   REAL,
+  mae    REAL,
+  mape   REAL,
+  PRIMARY KEY (job_id, split)
+) WITHOUT ROWID;
+
+CREATE TABLE provenance (
+  job_id             TEXT PRIMARY KEY REFERENCES jobs(job_id),
+  attempt            INTEGER NOT NULL,
+  fufi_version       TEXT,
+  git_commit         TEXT,
+  torch_version      TEXT,
+  cuda               TEXT,
+  nccl               TEXT,
+  mpi_library        TEXT,
+  host               TEXT,
+  device             TEXT,
+  gpu                TEXT,
+  ranks              INTEGER,
+  rank_group         TEXT,
+  parameters         INTEGER,
+  epochs_run         INTEGER,
+  best_epoch         INTEGER,
+  early_stopped      INTEGER,
+  mean_epoch_seconds REAL,
+  wall_seconds       REAL,
+  peak_memory_bytes  INTEGER,
+  started_at         TEXT,
+  finished_at        TEXT
+);
+
+-- One row per job and sweep it belongs to, with the config keys the paper's tables use as columns.
+CREATE VIEW v_jobs AS
+SELECT s.name AS sweep, sj.variant AS variant, j.job_id, j.model, j.task, j.seed,
+       )SQL" FUFI_CONFIG_COLUMN("loss") ", " FUFI_CONFIG_COLUMN("channels") ", " FUFI_CONFIG_COLUMN("depth") ", "
+    FUFI_CONFIG_COLUMN("epochs") ", " FUFI_CONFIG_COLUMN("lr") R"SQL(,
+       j.status, j.attempts, j.failures,
+       t.mse AS test_mse, t.rmse AS test_rmse, t.mae AS test_mae, t.mape AS test_mape,
+       v.mse AS valid_mse, v.mae AS valid_mae, v.mape AS valid_mape,
+       p.parameters, p.epochs_run, p.best_epoch, p.mean_epoch_seconds, p.wall_seconds, p.peak_memory_bytes,
+       p.device, j.host, j.rank_group, j.error_class, j.error,
+       j.started_at, j.finished_at, j.heartbeat_at, j.group_id, j.data, j.run_dir
+FROM jobs j
+LEFT JOIN sweep_jobs sj ON sj.job_id = j.job_id
+LEFT JOIN sweeps s ON s.sweep_id = sj.sweep_id
+LEFT JOIN results t ON t.job_id = j.job_id AND t.split = 'test'
+LEFT JOIN results v ON v.job_id = j.job_id AND v.split = 'valid'
+LEFT JOIN provenance p ON p.job_id = j.job_id;
+
+-- Every attempt that did not end in success, newest last.
+CREATE VIEW v_failures AS
+SELECT s.name AS sweep, a.job_id, j.model, j.task, j.seed, a.attempt, a.status, a.error_class, a.error,
+       a.host, a.rank_group, a.started_at, a.finished_at, j.status AS job_status, j.failures
+FROM attempts a
+JOIN jobs j ON j.job_id = a.job_id
+LEFT JOIN sweep_jobs sj ON sj.job_id = a.job_id
+LEFT JOIN sweeps s ON s.sweep_id = sj.sweep_id
+WHERE a.status IN ('failed', 'interrupted', 'cancelled');
+
+-- One row per configuration (every config key but the seed) and sweep variant: test metrics as
+-- mean and sample standard deviation (n - 1) over the seeds that are done; n counts them.
+CREATE VIEW v_summary AS
+WITH done AS (SELECT * FROM v_jobs WHERE status = 'done'),
+mean AS (
+  SELECT sweep, variant, group_id, count(*) AS n, group_concat(seed, ' ') AS seeds,
+         avg(test_mse) AS mse, avg(test_rmse) AS rmse, avg(test_mae) AS mae, avg(test_mape) AS mape,
+         avg(parameters) AS parameters, avg(mean_epoch_seconds) AS epoch_seconds, avg(wall_seconds) AS wall_seconds
+  FROM done GROUP BY sweep, variant, group_id),
+spread AS (
+  SELECT d.sweep, d.variant, d.group_id,
+         CASE WHEN count(*) > 1 THEN sqrt(sum((d.test_mse - m.mse) * (d.test_mse - m.mse)) / (count(*) - 1)) END AS mse,
+         CASE WHEN count(*) > 1 THEN sqrt(sum((d.test_rmse - m.rmse) * (d.test_rmse - m.rmse)) / (count(*) - 1)) END AS rmse,
+         CASE WHEN count(*) > 1 THEN sqrt(sum((d.test_mae - m.mae) * (d.test_mae - m.mae)) / (count(*) - 1)) END AS mae,
+         CASE WHEN count(*) > 1 THEN sqrt(sum((d.test_mape - m.mape) * (d.test_mape - m.mape)) / (count(*) - 1)) END AS mape
+  FROM done d JOIN mean m ON d.sweep IS m.sweep AND d.variant IS m.variant AND d.group_id = m.group_id
+  GROUP BY d.sweep, d.variant, d.group_id),
+config AS (
+  SELECT sweep, variant, group_id, min(model) AS model, min(task) AS task, min(loss) AS loss,
+         min(channels) AS channels, min(depth) AS depth, count(*) AS jobs, sum(status = 'failed') AS failed
+  FROM v_jobs GROUP BY sweep, variant, group_id)
+SELECT c.sweep, c.variant, c.model, c.task, c.loss, c.channels, c.depth,
+       coalesce(m.n, 0) AS n, c.jobs, c.failed, m.seeds,
+       m.mse AS mse_mean, s.mse AS mse_std, m.mae AS mae_mean, s.mae AS mae_std,
+       m.mape AS mape_mean, s.mape AS mape_std, m.rmse AS rmse_mean, s.rmse AS rmse_std,
+       m.parameters, m.epoch_seconds, m.wall_seconds, c.group_id
+FROM config c
+LEFT JOIN mean m ON m.sweep IS c.sweep AND m.variant IS c.variant AND m.group_id = c.group_id
+LEFT JOIN spread s ON s.sweep IS c.sweep AND s.variant IS c.variant AND s.group_id = c.group_id;
+
+CREATE VIEW v_epochs AS
+SELECT e.job_id, j.model, j.task, j.seed, e.epoch, e.attempt, e.train_loss, e.valid_mse, e.valid_rmse,
+       e.valid_mae, e.valid_mape, e.lr, e.seconds, e.samples_per_second, e.best
+FROM epochs e JOIN jobs j ON j.job_id = e.job_id;
+
+CREATE VIEW v_sweeps AS
+SELECT s.name AS sweep, count(sj.job_id) AS jobs,
+       coalesce(sum(j.status = 'pending'), 0) AS pending, coalesce(sum(j.status = 'running'), 0) AS running,
+       coalesce(sum(j.status = 'done'), 0) AS done, coalesce(sum(j.status = 'failed'), 0) AS failed,
+       s.description, s.file, s.data, s.updated_at
+FROM sweeps s
+LEFT JOIN sweep_jobs sj ON sj.sweep_id = s.sweep_id
+LEFT JOIN jobs j ON j.job_id = sj.job_id
+GROUP BY s.sweep_id;
+)SQL";
+
+#undef FUFI_CONFIG_COLUMN
+
+const std::vector<const char*>& migrations() {
+  static const std::vector<const char*> list{kVersion1};
+  return list;
+}
+
+}  // namespace
+
+int schema_version() { return static_cast<int>(migrations().size()); }
+
+void migrate(Database& db) {
+  const int current = db.user_version();
+  FUFI_CHECK(current <= schema_version(), InputError,
+             "{}: the database has schema version {}, newer than this fufi's {}; use a newer fufi", db.path(), current,
+             schema_version());
+  if (current == 0) {
+    // A fresh file has no tables; an SQLite file with tables but no version is someone else's database.
+    const auto tables = db.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table'");
+    FUFI_CHECK(tables == 0, InputError, "{}: an SQLite database that fufi did not create (no schema version)",
+               db.path());
+  }
+  for (int version = current + 1; version <= schema_version(); ++version) {
+    WriteTransaction transaction(db);
+    // Another writer may have migrated between our read and our lock: re-read under the lock.
+    if (db.user_version() >= version) continue;
+    db.exec(migrations()[static_cast<std::size_t>(version - 1)]);
+    db.exec("PRAGMA user_version = " + std::to_string(version));
+    transaction.commit();
+  }
+}
+
+}  // namespace fufi::results

@@ -1,0 +1,179 @@
+#include "fufi/results/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "fufi/core/error.h"
+
+namespace fufi::results {
+
+Statement::Statement(sqlite3* db, const std::string& sql, const std::string& db_path) : db_(db), db_path_(db_path) {
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, &tail) != SQLITE_OK) {
+    const std::string message = sqlite3_errmsg(db);
+    stmt_ = nullptr;
+    FUFI_THROW(UsageError, "{}: SQL error: {}", db_path, message);
+  }
+  FUFI_CHECK(stmt_ != nullptr, UsageError, "{}: empty SQL statement", db_path);
+  // One statement per prepare: trailing text would otherwise be silently ignored.
+  for (const char* p = tail; p && *p; ++p) {
+    if (*p != ' ' && *p != '\n' && *p != '\t' && *p != '\r' && *p != ';') {
+      sqlite3_finalize(stmt_);
+      stmt_ = nullptr;
+      FUFI_THROW(UsageError, "{}: give one SQL statement at a time (extra text: '{}')", db_path, std::string(p).substr(0, 40));
+    }
+  }
+}
+
+Statement::~Statement() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), stmt_(other.stmt_), db_path_(std::move(other.db_path_)) {
+  other.stmt_ = nullptr;
+}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    if (stmt_) sqlite3_finalize(stmt_);
+    db_ = other.db_;
+    stmt_ = other.stmt_;
+    db_path_ = std::move(other.db_path_);
+    other.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+void Statement::fail(const char* what) const {
+  FUFI_THROW(RuntimeError, "{}: SQLite {} failed: {}", db_path_, what, sqlite3_errmsg(db_));
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) fail("bind");
+  return *this;
+}
+Statement& Statement::bind(int index, double value) {
+  if (sqlite3_bind_double(stmt_, index, value) != SQLITE_OK) fail("bind");
+  return *this;
+}
+Statement& Statement::bind(int index, const std::string& value) {
+  if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+    fail("bind");
+  return *this;
+}
+Statement& Statement::bind_null(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail("bind");
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  const std::string message = sqlite3_errmsg(db_);
+  sqlite3_reset(stmt_);
+  if (rc == SQLITE_READONLY || rc == SQLITE_ERROR)
+    FUFI_THROW(UsageError, "{}: {}", db_path_, message);
+  FUFI_THROW(RuntimeError, "{}: SQLite step failed: {}", db_path_, message);
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+std::string Statement::column_name(int column) const { return sqlite3_column_name(stmt_, column); }
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Statement::is_integer(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_INTEGER; }
+bool Statement::is_real(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_FLOAT; }
+std::int64_t Statement::column_int(int column) const { return sqlite3_column_int64(stmt_, column); }
+double Statement::column_double(int column) const { return sqlite3_column_double(stmt_, column); }
+std::string Statement::column_text(int column) const {
+  const auto* text = sqlite3_column_text(stmt_, column);
+  if (!text) return {};
+  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+bool Statement::read_only() const { return sqlite3_stmt_readonly(stmt_) != 0; }
+
+Database::Database(const std::string& path, Mode mode) : path_(path) {
+  if (mode == Mode::ReadOnly) {
+    std::error_code ec;
+    FUFI_CHECK(std::filesystem::is_regular_file(path, ec), InputError, "{}: no such database file", path);
+  } else {
+    const auto parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    FUFI_CHECK(!ec, InputError, "{}: cannot create the directory: {}", parent.string(), ec.message());
+  }
+  const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    FUFI_THROW(InputError, "{}: cannot open the database: {}", path, message);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  // Waits for a lock instead of failing at once: a reader may hold the WAL briefly.
+  sqlite3_busy_timeout(db_, 10000);
+  try {
+    // Reading the schema fails here, with a clear message, when the file is not an SQLite database.
+    query_int("SELECT count(*) FROM sqlite_schema");
+    if (mode == Mode::ReadOnly) exec("PRAGMA query_only = ON");
+  } catch (const Error& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    FUFI_THROW(InputError, "{}: not a readable SQLite database ({})", path, e.message());
+  }
+}
+
+Database::~Database() {
+  if (db_) sqlite3_close(db_);
+}
+
+void Database::exec(const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string message = error ? error : sqlite3_errmsg(db_);
+    sqlite3_free(error);
+    FUFI_THROW(RuntimeError, "{}: {}", path_, message);
+  }
+}
+
+Statement Database::prepare(const std::string& sql) { return Statement(db_, sql, path_); }
+
+std::int64_t Database::query_int(const std::string& sql) {
+  auto s = prepare(sql);
+  return s.step() ? s.column_int(0) : 0;
+}
+
+int Database::user_version() { return static_cast<int>(query_int("PRAGMA user_version")); }
+
+std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
+
+WriteTransaction::WriteTransaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+WriteTransaction::~WriteTransaction() {
+  if (open_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+      // Rolling back while unwinding: the original error is the one worth reporting.
+    }
+  }
+}
+
+void WriteTransaction::commit() {
+  db_.exec("COMMIT");
+  open_ = false;
+}
+
+}  // namespace fufi::results

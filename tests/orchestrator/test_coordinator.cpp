@@ -1,0 +1,275 @@
+// The coordinator through the single-process path (the same state machine the MPI coordinator drives):
+// completion, resume without rework, retries, fail-fast, recovery of a dead sweep, longest-first order,
+// one writer per DB. A scripted runner stands in for training.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "fufi/core/error.h"
+#include "fufi/orchestrator/coordinator.h"
+#include "fufi/orchestrator/sweep_run.h"
+#include "fufi/results/sqlite.h"
+#include "fufi/results/store.h"
+
+namespace fs = std::filesystem;
+using namespace fufi;
+using namespace fufi::orchestrator;
+
+namespace {
+
+// Succeeds, reporting two epochs, unless told to fail a job (by model+seed) on given attempts.
+class ScriptedRunner : public JobRunner {
+ public:
+  std::map<std::string, std::vector<int>> fail_on;  // "model/seed" -> attempts that fail
+  std::map<std::string, std::string> fail_class;     // "model/seed" -> error class (default: diverged)
+  std::vector<std::string> order;                    // "model/seed" in the order jobs ran
+  std::vector<std::int64_t> begun_at;
+
+  worker::RunResult run(const JobTicket& t, worker::RecordSink& sink, worker::Reducer&,
+                        const worker::EngineCallbacks& callbacks) override {
+    const std::string key = t.model + "/" + std::to_string(t.seed);
+    order.push_back(key);
+    sink.begin(-1);
+    for (int e = 0; e < 2; ++e) {
+      if (callbacks.heartbeat) callbacks.heartbeat();
+      worker::EpochRecord r;
+      r.epoch = e;
+      r.valid.mse = 10.0 - e;
+      r.best = true;
+      sink.epoch(r);
+    }
+    worker::RunResult result;
+    auto it = fail_on.find(key);
+    if (it != fail_on.end() && std::count(it->second.begin(), it->second.end(), t.attempt)) {
+      result.status = "failed";
+      result.error_class = fail_class.count(key) ? fail_class.at(key) : "diverged";
+      result.error = "scripted failure on attempt " + std::to_string(t.attempt);
+      return result;
+    }
+    result.test.mse = static_cast<double>(t.seed);
+    result.epochs_run = 2;
+    result.device = "scripted";
+    return result;
+  }
+};
+
+struct Env {
+  std::string dir, db;
+  SweepRunOptions options;
+  explicit Env(const std::string& name) {
+    dir = (fs::temp_directory_path() / ("fufi_coord_" + name)).string();
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    db = dir + "/results.db";
+    options.db_path = db;
+    options.quiet = true;
+  }
+};
+
+const char* kSweep = R"(
+name = "coord"
+seeds = 2
+[data]
+synthetic = "small"
+coarse_size = 8
+upscale = 4
+samples_per_task = 20
+[axes]
+model = ["uniform", "historical"]
+task = "P1"
+)";
+
+int run(Env& env, JobRunner& runner, const std::string& text = kSweep, std::string* output = nullptr) {
+  std::ostringstream out, err;
+  const int code = run_sweep([&] { return parse_sweep(text, "coord.toml"); }, env.options, runner, out, err);
+  if (output) *output = out.str() + err.str();
+  return code;
+}
+
+std::int64_t count(const Env& env, const std::string& sql) {
+  results::Database db(env.db, results::Database::Mode::ReadOnly);
+  return db.query_int(sql);
+}
+
+}  // namespace
+
+TEST(Coordinator, RunsEveryJobOnceAndARerunRunsNothing) {
+  Env env("complete");
+  ScriptedRunner runner;
+  std::string output;
+  EXPECT_EQ(run(env, runner, kSweep, &output), 0);
+  EXPECT_NE(output.find("4 jobs: 4 done (4 this run), 0 failed"), std::string::npos) << output;
+  EXPECT_EQ(runner.order.size(), 4u);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'done'"), 4);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM epochs"), 8);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM results WHERE split = 'test'"), 4);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM sweep_runs WHERE status = 'finished'"), 1);
+  // Synthetic data went to the cache next to the DB, once per task.
+  EXPECT_TRUE(fs::is_directory(env.dir + "/data/synthetic-small-seed2026-8x4-n20-g1/P1/train"));
+
+  ScriptedRunner again;
+  EXPECT_EQ(run(env, again, kSweep, &output), 0);
+  EXPECT_TRUE(again.order.empty());
+  EXPECT_NE(output.find("4 done (0 this run)"), std::string::npos) << output;
+  EXPECT_EQ(count(env, "SELECT count(*) FROM attempts"), 4);
+}
+
+TEST(Coordinator, RetriesAFailingJobAndKeepsGoing) {
+  Env env("retry");
+  ScriptedRunner runner;
+  runner.fail_on["uniform/1"] = {1, 2};   // fails for good (max_attempts 2)
+  runner.fail_on["historical/2"] = {1};   // transient: the retry succeeds
+  EXPECT_EQ(run(env, runner), 1);
+  EXPECT_EQ(runner.order.size(), 6u);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'done'"), 3);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'failed' AND failures = 2 AND attempts = 2 "
+                       "AND error = 'scripted failure on attempt 2' AND error_class = 'diverged'"), 1);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'done' AND failures = 1 AND attempts = 2"), 1);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM attempts WHERE status = 'failed'"), 3);
+
+  // A rerun leaves the failed job alone; --retry-failed gives it new attempts.
+  ScriptedRunner rerun;
+  EXPECT_EQ(run(env, rerun), 1);
+  EXPECT_TRUE(rerun.order.empty());
+  env.options.retry_failed = true;
+  ScriptedRunner fixed;
+  EXPECT_EQ(run(env, fixed), 0);
+  ASSERT_EQ(fixed.order.size(), 1u);
+  EXPECT_EQ(fixed.order[0], "uniform/1");
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'done'"), 4);
+}
+
+TEST(Coordinator, ARejectedConfigurationIsNotRetried) {
+  Env env("badconfig");
+  ScriptedRunner runner;
+  runner.fail_on["uniform/2"] = {1, 2};
+  runner.fail_class["uniform/2"] = "bad_config";
+  EXPECT_EQ(run(env, runner), 1);
+  EXPECT_EQ(runner.order.size(), 4u);  // one attempt each
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'failed' AND attempts = 1 AND error_class = 'bad_config'"), 1);
+}
+
+TEST(Coordinator, FailFastStopsAtTheFirstFinalFailure) {
+  Env env("failfast");
+  env.options.fail_fast = true;
+  ScriptedRunner runner;
+  runner.fail_on["uniform/1"] = {1, 2};
+  std::string output;
+  EXPECT_EQ(run(env, runner, kSweep, &output), 1);
+  EXPECT_NE(output.find("stopped early"), std::string::npos) << output;
+  EXPECT_NE(output.find("FAILED uniform task=P1 seed=1"), std::string::npos) << output;
+  EXPECT_LT(count(env, "SELECT count(*) FROM jobs WHERE status = 'done'"), 3);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'failed'"), 1);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM sweep_runs WHERE status = 'stopped'"), 1);
+}
+
+TEST(Coordinator, RequeuesJobsADeadSweepLeftRunning) {
+  Env env("dead");
+  const auto sweep = parse_sweep(kSweep, "coord.toml");
+  {
+    // A sweep that died with the first job running.
+    results::ResultsStore store(env.db);
+    CoordinatorOptions o;
+    o.runs_dir = env.dir + "/runs";
+    Coordinator c(store, sweep, o);
+    auto ticket = c.next("h", "g");
+    ASSERT_TRUE(ticket);
+    c.begin(ticket->id, -1);
+    c.commit();
+  }
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'running'"), 1);
+  ScriptedRunner runner;
+  std::string output;
+  EXPECT_EQ(run(env, runner, kSweep, &output), 0);
+  EXPECT_NE(output.find("4 done (4 this run)"), std::string::npos) << output;
+  EXPECT_EQ(count(env, "SELECT count(*) FROM attempts WHERE status = 'interrupted'"), 1);
+  EXPECT_EQ(count(env, "SELECT count(*) FROM attempts WHERE status = 'done'"), 4);
+  EXPECT_EQ(count(env, "SELECT max(attempts) FROM jobs"), 2);
+  EXPECT_EQ(count(env, "SELECT max(failures) FROM jobs"), 0);  // an interruption is not a failure
+}
+
+TEST(Coordinator, HandsOutTheLongestExpectedJobFirst) {
+  Env env("order");
+  const char* text = R"(
+seeds = 1
+[data]
+synthetic = "small"
+coarse_size = 8
+upscale = 4
+samples_per_task = 20
+[axes]
+model = "srcnn"
+task = "P1"
+epochs = [1, 5, 3]
+[models.srcnn]
+channels = 8
+)";
+  const auto sweep = parse_sweep(text, "order.toml");
+  results::ResultsStore store(env.db);
+  CoordinatorOptions o;
+  o.runs_dir = env.dir + "/runs";
+  Coordinator c(store, sweep, o);
+  std::vector<std::string> epochs;
+  while (auto t = c.next("h", "g")) epochs.push_back(t->settings.get_string("epochs"));
+  EXPECT_EQ(epochs, (std::vector<std::string>{"5", "3", "1"}));
+}
+
+TEST(Coordinator, OneWriterPerDatabase) {
+  Env env("locked");
+  const int fd = ::open((env.db + ".lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  ScriptedRunner runner;
+  try {
+    run(env, runner);
+    FAIL() << "a second coordinator got the DB";
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(e.message().find("another fufi sweep"), std::string::npos) << e.message();
+  }
+  ::close(fd);
+  EXPECT_TRUE(runner.order.empty());
+  EXPECT_EQ(run(env, runner), 0);
+}
+
+TEST(Coordinator, GpuSlotsPackJobsPerGpuAndWrap) {
+  EXPECT_EQ(gpu_slot(0, 1, 4), 0);
+  EXPECT_EQ(gpu_slot(3, 1, 4), 3);
+  EXPECT_EQ(gpu_slot(4, 1, 4), 0);
+  EXPECT_EQ(gpu_slot(0, 2, 2), 0);
+  EXPECT_EQ(gpu_slot(1, 2, 2), 0);
+  EXPECT_EQ(gpu_slot(2, 2, 2), 1);
+  EXPECT_EQ(gpu_slot(5, 2, 2), 0);
+  EXPECT_EQ(gpu_slot(0, 1, 0), -1);
+}
+
+TEST(Coordinator, TicketsSurviveTheWire) {
+  JobTicket t;
+  t.id = "abc";
+  t.model = "srcnn";
+  t.task = "P1";
+  t.variant = "wo_film";
+  t.seed = 42;
+  t.attempt = 2;
+  t.settings.set("channels", "8");
+  t.settings.set("lr", "0.0003");
+  t.data_dir = "/data";
+  t.run_dir = "/runs/abc";
+  t.synthetic = true;
+  t.synth.coarse_size = 8;
+  t.synth.seed = 9;
+  const auto back = ticket_from_json(to_json(t));
+  EXPECT_EQ(back.id, t.id);
+  EXPECT_EQ(back.variant, t.variant);
+  EXPECT_EQ(back.seed, 42u);
+  EXPECT_EQ(back.attempt, 2);
+  EXPECT_EQ(back.settings.canonical(), t.settings.canonical());
+  EXPECT_EQ(back.run_dir, t.run_dir);
+  EXPECT_TRUE(back.synthetic);
+  EXPECT_EQ(back.synth.coarse_size, 8);
+  EXPECT_EQ(back.synth.seed, 9u);
+}

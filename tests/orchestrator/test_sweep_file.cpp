@@ -1,0 +1,216 @@
+// Sweep files: grid expansion, filters, precedence, job ids (stable under reordering, SHA-256), and
+// strict errors that name file:line.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "fufi/core/error.h"
+#include "fufi/orchestrator/sweep.h"
+
+using namespace fufi;
+using namespace fufi::orchestrator;
+
+namespace {
+
+const char* kBase = R"(
+name = "unit"
+seeds = 2
+[data]
+synthetic = "small"
+coarse_size = 8
+upscale = 4
+samples_per_task = 40
+[training]
+epochs = 2
+lr = 3e-4
+[axes]
+model = ["srcnn", "espcn"]
+task = ["P1", "P2"]
+[models.srcnn]
+channels = 8
+)";
+
+// Expects a UsageError whose message contains every needle.
+void expect_error(const std::string& text, const std::vector<std::string>& needles) {
+  try {
+    parse_sweep(text, "bad.toml");
+    ADD_FAILURE() << "accepted:\n" << text;
+  } catch (const UsageError& e) {
+    for (const auto& n : needles) EXPECT_NE(e.message().find(n), std::string::npos) << "'" << n << "' not in: " << e.message();
+  }
+}
+
+}  // namespace
+
+TEST(SweepHash, Sha256OfKnownVectors) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(SweepFile, ExpandsTheGridWithPerModelOverrides) {
+  const auto s = parse_sweep(kBase, "unit.toml");
+  EXPECT_EQ(s.name, "unit");
+  EXPECT_EQ(s.max_attempts, 2);
+  ASSERT_EQ(s.jobs.size(), 2u * 2u * 2u);  // models x tasks x seeds
+  std::set<std::string> ids, groups;
+  for (const auto& j : s.jobs) {
+    EXPECT_EQ(j.id.size(), 64u);
+    ids.insert(j.id);
+    groups.insert(j.group_id);
+    EXPECT_EQ(j.resolved.get_string("epochs"), "2");
+    EXPECT_EQ(j.resolved.get_string("lr"), "0.0003");  // normalised
+    EXPECT_EQ(j.resolved.get_string("model"), j.model);
+    EXPECT_EQ(j.resolved.get_string("channels"), j.model == "srcnn" ? "8" : "64");  // espcn keeps its default
+    EXPECT_DOUBLE_EQ(j.work, 2.0 * 28);  // epochs x 70 % of 40 samples
+  }
+  EXPECT_EQ(ids.size(), 8u);
+  EXPECT_EQ(groups.size(), 4u);  // seeds share a configuration
+  EXPECT_EQ(s.jobs[0].model, "srcnn");
+  EXPECT_EQ(s.jobs[0].seed, 1u);
+  EXPECT_EQ(s.jobs[1].seed, 2u);
+  EXPECT_EQ(s.jobs[0].settings.source_of("channels"), "unit.toml:16");
+  EXPECT_NE(s.data.identity().find("synthetic:preset=small,seed=2026,coarse_size=8,upscale=4,samples_per_task=40"),
+            std::string::npos);
+}
+
+TEST(SweepFile, IdsDependOnContentNotOnKeyOrderOrNumberSpelling) {
+  const char* reordered = R"(
+[models]
+srcnn = { channels = 8.0 }
+[axes]
+task = ["P1", "P2"]
+model = ["srcnn", "espcn"]
+[training]
+lr = 0.0003
+epochs = 2
+[data]
+samples_per_task = 40
+upscale = 4
+coarse_size = 8
+synthetic = "small"
+seeds = [1, 2]
+name = "renamed"
+)";
+  // Keys at the end of a table belong to it in TOML, so `seeds` and `name` above sit in [data]: move them up.
+  std::string text = reordered;
+  text.erase(text.find("seeds = [1, 2]"));
+  text = "seeds = [1, 2]\nname = \"renamed\"\n" + text;
+  const auto a = parse_sweep(kBase, "a.toml");
+  const auto b = parse_sweep(text, "b.toml");
+  std::set<std::string> ids_a, ids_b;
+  for (const auto& j : a.jobs) ids_a.insert(j.id);
+  for (const auto& j : b.jobs) ids_b.insert(j.id);
+  EXPECT_EQ(ids_a, ids_b);
+  // A different value is a different job.
+  std::string changed = kBase;
+  changed.replace(changed.find("epochs = 2"), 10, "epochs = 3");
+  for (const auto& j : parse_sweep(changed, "c.toml").jobs) EXPECT_EQ(ids_a.count(j.id), 0u);
+  // The id is the SHA-256 of the documented canonical text.
+  const auto& j = a.jobs.front();
+  EXPECT_EQ(j.id, sha256_hex(job_identity_text(a.data.identity(), j.task, j.resolved)));
+  EXPECT_EQ(job_identity_text(a.data.identity(), j.task, j.resolved).rfind("fufi-job-v1\ndata=synthetic:", 0), 0u);
+}
+
+TEST(SweepFile, VariantsFiltersSeedsAndSets) {
+  const char* text = R"(
+seeds = [7]
+max_attempts = 3
+[data]
+synthetic = "small"
+[axes]
+model = ["plgf", "uniform"]
+task = "P1"
+[variants]
+full = {}
+wo_film = { film = false }
+[[exclude]]
+model = "uniform"
+variant = "wo_film"
+[[exclude]]
+model = "uniform"
+variant = "full"
+task = "P4"
+)";
+  const auto s = parse_sweep(text, "v.toml", {{"epochs=1"}, ""});
+  EXPECT_EQ(s.max_attempts, 3);
+  ASSERT_EQ(s.jobs.size(), 3u);  // plgf x 2 variants + uniform x full
+  EXPECT_EQ(s.jobs[0].variant, "full");
+  EXPECT_EQ(s.jobs[1].variant, "wo_film");
+  EXPECT_EQ(s.jobs[1].resolved.get_string("film"), "false");
+  EXPECT_EQ(s.jobs[0].resolved.get_string("film"), "true");
+  EXPECT_EQ(s.jobs[2].model, "uniform");
+  for (const auto& j : s.jobs) {
+    EXPECT_EQ(j.seed, 7u);
+    EXPECT_EQ(j.resolved.get_string("epochs"), "1");  // --set
+  }
+  ASSERT_EQ(s.warnings.size(), 1u);  // the second exclude matches nothing (no P4)
+  EXPECT_NE(s.warnings[0].find("#2"), std::string::npos);
+
+  // include keeps only matching jobs; a filter may match on defaults and lists.
+  const char* included = R"(
+seeds = 1
+[data]
+synthetic = "small"
+[axes]
+model = ["srcnn", "espcn", "vdsr"]
+task = ["P1", "P2"]
+[[include]]
+model = ["srcnn", "vdsr"]
+channels = 64
+task = "P2"
+)";
+  const auto inc = parse_sweep(included, "i.toml");
+  ASSERT_EQ(inc.jobs.size(), 2u);
+  EXPECT_EQ(inc.jobs[0].model, "srcnn");
+  EXPECT_EQ(inc.jobs[1].model, "vdsr");
+  EXPECT_EQ(inc.jobs[0].task, "P2");
+  // Five seeds by default, as the paper averages five runs.
+  EXPECT_EQ(parse_sweep("[data]\nsynthetic = \"small\"\n[axes]\nmodel = \"uniform\"\ntask = \"P1\"\n", "d.toml").jobs.size(), 5u);
+}
+
+TEST(SweepFile, MalformedFilesNameFileLineAndTheNearestName) {
+  const std::string data = "[data]\nsynthetic = \"small\"\n";
+  expect_error("nmae = \"x\"\n" + data + "[axes]\nmodel = \"uniform\"\n", {"bad.toml:1", "unknown key 'nmae'", "did you mean 'name'"});
+  expect_error(data + "[axes]\nmodel = [\"srcnn\"]\nchanels = [8, 16]\n", {"bad.toml:5", "'chanels'", "did you mean 'channels'"});
+  expect_error(data + "[axes]\nmodel = [\"srcnn\", \"urbnfm\"]\n", {"bad.toml:4", "unknown model 'urbnfm'", "did you mean 'urbanfm'"});
+  expect_error(data + "[training]\nloss = \"dualfocl\"\n[axes]\nmodel = \"srcnn\"\n",
+               {"bad.toml:4", "unknown loss 'dualfocl'", "did you mean 'dualfocal'"});
+  expect_error(data + "[training]\nepochs = \"2\"\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "'epochs'", "expected an integer"});
+  expect_error(data + "[training]\nepochs = 2.5\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "epochs", "integer"});
+  expect_error(data + "[training]\nlr = -1.0\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "lr", "positive"});
+  expect_error(data + "[training]\nfilm = true\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "unknown key 'film'", "srcnn"});
+  expect_error(data + "[axes]\nmodel = \"srcnn\"\ntask = [\"P1\", \"P5\"]\n", {"bad.toml:5", "unknown task 'P5'"});
+  expect_error(data + "[axes]\nmodel = \"srcnn\"\n[models.espcn]\nchannels = 8\n", {"bad.toml:5", "not in axes.model"});
+  expect_error(data + "[axes]\nmodel = \"srcnn\"\n[variants]\na = {}\nb = { channels = 64 }\n",
+               {"same job", "variant=a", "variant=b"});
+  expect_error(data + "[axes]\nmodel = \"srcnn\"\n[[exclude]]\nvariant = \"nope\"\n", {"bad.toml:6", "unknown variant 'nope'"});
+  expect_error(data + "[axes]\nmodel = \"srcnn\"\nseed = [1, 2]\n", {"bad.toml:5", "seeds"});
+  expect_error(data + "[axes]\nmodel = \"srcnn\"\nchannels = []\n", {"bad.toml:5", "empty array"});
+  expect_error(data + "[axes]\nmodel = \"srcnn\"\nchannels = { a = 1 }\n", {"bad.toml:5", "single value"});
+  expect_error("[data]\nsynthetic = \"smal\"\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:2", "did you mean 'small'"});
+  expect_error("[data]\nroot = \"/x\"\nupscale = 4\n[axes]\nmodel = \"srcnn\"\ntask = \"P1\"\n", {"bad.toml:3", "synthetic data only"});
+  expect_error("[data]\nsynthetic = \"small\"\nroot = \"/x\"\n[axes]\nmodel = \"srcnn\"\n", {"exactly one"});
+  expect_error("[axes]\nmodel = \"srcnn\"\n", {"bad.toml", "[data]"});
+  expect_error(data, {"bad.toml", "[axes]"});
+  expect_error(data + "[axes]\nmodel = [\"srcnn\"\n", {"bad.toml:", "TOML syntax error"});
+  expect_error(data + "seeds = 0\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml"});
+  expect_error(data + "max_attempts = 0\n", {"bad.toml"});
+}
+
+TEST(SweepFile, DataRootSweepsNeedTheirTasksAndRecordTheAbsoluteRoot) {
+  const auto dir = std::filesystem::temp_directory_path() / "fufi_sweep_root";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "P1" / "train");
+  std::filesystem::create_directories(dir / "P2" / "train");
+  for (const char* t : {"P1", "P2"}) std::ofstream(dir / t / "train" / "X.npy") << "x";
+  const std::string text = "seeds = 1\n[data]\nroot = \"" + dir.string() + "/\"\n[axes]\nmodel = \"uniform\"\n";
+  const auto s = parse_sweep(text, "r.toml");
+  ASSERT_EQ(s.jobs.size(), 2u);  // every task of the root
+  EXPECT_EQ(s.data.identity(), "root:" + dir.string());
+  expect_error("seeds = 1\n[data]\nroot = \"" + dir.string() + "\"\n[axes]\nmodel = \"uniform\"\ntask = \"P3\"\n",
+               {"bad.toml:6", "unknown task 'P3'"});
+  const auto moved = parse_sweep(text, "r.toml", {{}, (dir / "P1" / "..").string()});
+  EXPECT_EQ(moved.jobs.front().id, s.jobs.front().id);  // the same root, spelled differently
+}
