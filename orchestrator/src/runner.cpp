@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -66,6 +67,31 @@ JobTicket ticket_from_json(const std::string& text) {
   return t;
 }
 
+// Torch threads for a job that leaves them to fufi (threads=0). Two reasons to decide here: the engine's
+// own default asks MPI_COMM_WORLD how many ranks share the node, a collective that only this rank group
+// would enter; and the engine refuses to resume a checkpoint written with another configuration,
+// `threads` included. So the count a job first ran with is kept in its run directory and reused when it
+// resumes, wherever and with however many ranks the sweep runs then. The group's rank 0 decides.
+std::int64_t pinned_threads(const JobTicket& ticket, worker::Reducer& reducer) {
+  std::int64_t threads = 0;
+  if (reducer.rank() == 0) {
+    const std::string pinned = ticket.run_dir + "/fufi_threads";
+    std::ifstream in(pinned);
+    if (!(in >> threads) || threads <= 0) {
+      threads = ticket.worker_threads;
+      std::error_code ec;
+      std::filesystem::create_directories(ticket.run_dir, ec);
+      worker::write_file_atomically(pinned, std::to_string(threads) + "\n");
+    }
+  }
+  if (reducer.size() > 1) {
+    std::vector<double> value{static_cast<double>(threads)};
+    reducer.allreduce_sum(value);
+    threads = static_cast<std::int64_t>(value[0]);
+  }
+  return threads;
+}
+
 worker::RunResult TrainingRunner::run(const JobTicket& ticket, worker::RecordSink& sink, worker::Reducer& reducer,
                                       const worker::EngineCallbacks& callbacks) {
   worker::TrainJob job;
@@ -73,22 +99,28 @@ worker::RunResult TrainingRunner::run(const JobTicket& ticket, worker::RecordSin
   job.task = ticket.task;
   job.data_dir = ticket.data_dir;
   job.settings = ticket.settings;
-  // The engine's default (threads=0) asks MPI_COMM_WORLD how many ranks share the node: a collective
-  // that only this rank group would enter. The worker knows the answer, so it sets the count.
-  if (ticket.worker_threads > 0 && job.settings.get_int("threads", 0) == 0)
-    job.settings.set("threads", std::to_string(ticket.worker_threads), "sweep worker");
   job.seed = ticket.seed;
   job.run_dir = ticket.run_dir;
   job.resume = true;
+  auto failed = [](const char* error_class, const std::exception& e) {
+    worker::RunResult r;
+    r.status = "failed";
+    r.error_class = error_class;
+    const auto* fe = dynamic_cast<const Error*>(&e);
+    r.error = fe ? fe->message() : e.what();
+    return r;
+  };
+  try {
+    if (ticket.worker_threads > 0 && job.settings.get_int("threads", 0) == 0)
+      job.settings.set("threads", std::to_string(pinned_threads(ticket, reducer)), "sweep worker");
+  } catch (const std::exception& e) {
+    return failed("runtime", e);
+  }
   try {
     // A worker on another node than the coordinator generates the same synthetic bytes locally.
     if (ticket.synthetic) ensure_synthetic_task(ticket.data_dir, ticket.synth, ticket.task);
   } catch (const std::exception& e) {
-    worker::RunResult failed;
-    failed.status = "failed";
-    failed.error_class = "bad_data";
-    failed.error = e.what();
-    return failed;
+    return failed("bad_data", e);
   }
   return worker::run_training(job, sink, reducer, callbacks);
 }

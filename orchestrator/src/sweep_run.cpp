@@ -8,14 +8,14 @@
 
 #include <chrono>
 #include <cmath>
-#include <deque>
-#include <list>
-#include <optional>
-#include <set>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <list>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -516,7 +516,10 @@ int run_local(const std::function<Sweep()>& load, const SweepRunOptions& o, JobR
   provenance.rank_group = "local";
   auto reducer = worker::make_local_reducer();
   CommitClock commit(c);
+  // The engine's default for one process on a node: every core.
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   while (auto ticket = c.next(provenance.host, "local")) {
+    ticket->worker_threads = threads;
     commit.maybe();
     session->progress->tick(c);
     CoordinatorSink sink(c, commit, *ticket);
@@ -548,7 +551,7 @@ struct Layout {
 struct GroupInfo {
   int leader = 0;
   bool hello = false, stopped = false;
-  std::deque<std::string> jobs;  // handed out, in order: the first is running, a second waits at the leader
+  std::deque<std::string> jobs;  // handed out, in order: the first is running, any others wait at the leader
   results::Provenance provenance;
 };
 
@@ -609,7 +612,7 @@ int run_coordinator(const std::function<Sweep()>& load, const SweepRunOptions& o
     while (true) {
       int handled = 0;
       Message m;
-      // Drain what is waiting, then commit once: one transaction per batch of messages.
+      // Handle what is waiting; the commit clock then makes one transaction of many messages.
       while (handled < 4096 && try_receive(comm, MPI_ANY_SOURCE, m)) {
         ++handled;
         GroupInfo& g = groups[static_cast<std::size_t>((m.source - 1) / o.ranks_per_job)];
@@ -856,9 +859,12 @@ int run_sweep(const std::function<Sweep()>& load, const SweepRunOptions& o, JobR
   layout.rank = world.rank;
   layout.size = world.size;
   layout.groups = (world.size - 1) / o.ranks_per_job;
-  FUFI_CHECK(layout.groups >= 1, UsageError,
-             "--ranks-per-job {}: needs at least {} ranks (one coordinator and one group), mpirun started {}",
-             o.ranks_per_job, o.ranks_per_job + 1, world.size);
+  if (layout.groups < 1) {
+    // Every rank stops with status 2; one of them says why.
+    if (world.rank != 0) return 2;
+    FUFI_THROW(UsageError, "--ranks-per-job {}: needs at least {} ranks (one coordinator and one group), mpirun started {}",
+               o.ranks_per_job, o.ranks_per_job + 1, world.size);
+  }
   if (world.rank > 0 && world.rank <= layout.groups * o.ranks_per_job) layout.group = (world.rank - 1) / o.ranks_per_job;
 
   MPI_Comm comm, role, node, group;

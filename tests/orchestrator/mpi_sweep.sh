@@ -66,7 +66,24 @@ check "no new attempts" "6" "SELECT count(*) FROM attempts" db1/fufi.db
 
 # --- 3. kill -9 of mpirun mid-sweep, query while it runs, rerun
 # Long enough that jobs are still training when the ranks notice mpirun is gone (about 2 s later).
-sed 's/epochs = 2/epochs = 150\npatience = 0/; s/name = "tiny"/name = "killed"/' tiny.toml >killed.toml
+cat >killed.toml <<'EOF'
+name = "killed"
+seeds = 2
+[data]
+synthetic = "small"
+coarse_size = 8
+upscale = 4
+samples_per_task = 40
+[training]
+epochs = 150
+patience = 0
+batch_size = 8
+[axes]
+model = ["srcnn", "uniform"]
+task = "P1"
+[models.srcnn]
+channels = 8
+EOF
 setsid "${MPIRUN[@]}" -np 3 "$FUFI" sweep killed.toml --db db2/fufi.db >run3.log 2>&1 &
 mpirun_pid=$!
 queried=0
@@ -97,10 +114,13 @@ if [ -n "$leftover" ]; then
   sleep 1
 fi
 check "jobs left running by the dead sweep" "1" "SELECT count(*) > 0 FROM jobs WHERE status = 'running'" db2/fufi.db
-"${MPIRUN[@]}" -np 3 "$FUFI" sweep killed.toml --db db2/fufi.db >run4.log 2>&1
+# The rerun uses another number of ranks, so the engine's default thread count differs (2 threads for
+# one worker instead of 1 each for two on this 2-core machine): resumed jobs must keep the count their
+# checkpoints were written with, or the engine would refuse the checkpoints.
+"${MPIRUN[@]}" -np 2 "$FUFI" sweep killed.toml --db db2/fufi.db >run4.log 2>&1
 rc=$?
-if [ $rc -eq 0 ] && grep -q "re-queued from a sweep that died" run4.log && grep -q "6 jobs: 6 done" run4.log; then ok; else bad "resume rc=$rc"; cat run4.log; fi
-check "each job done exactly once" "6|6" "SELECT count(DISTINCT job_id) || '|' || count(*) FROM attempts WHERE status = 'done'" db2/fufi.db
+if [ $rc -eq 0 ] && grep -q "re-queued from a sweep that died" run4.log && grep -q "4 jobs: 4 done" run4.log; then ok; else bad "resume rc=$rc"; cat run4.log; fi
+check "each job done exactly once" "4|4" "SELECT count(DISTINCT job_id) || '|' || count(*) FROM attempts WHERE status = 'done'" db2/fufi.db
 check "interrupted attempts recorded" "1" "SELECT count(*) > 0 FROM attempts WHERE status = 'interrupted'" db2/fufi.db
 # An interrupted job continued from its checkpoint: its second attempt's first epoch is not epoch 0.
 check "resumed from checkpoints" "1" "SELECT min(first) > 0 FROM (SELECT min(e.epoch) AS first FROM epochs e JOIN attempts a ON a.job_id = e.job_id AND a.attempt = 1 AND a.status = 'interrupted' WHERE e.attempt = 2 GROUP BY e.job_id)" db2/fufi.db

@@ -128,6 +128,9 @@ bool mpi_launched() {
 }
 
 MpiWorld mpi_world() {
+  // Computed once: the node split below is a collective over MPI_COMM_WORLD, so a later call from only some
+  // ranks (the ranks of one sweep job) would hang.
+  static const MpiWorld world = [] {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
@@ -144,6 +147,8 @@ MpiWorld mpi_world() {
   MPI_Comm_size(node, &w.local_size);
   MPI_Comm_free(&node);
   return w;
+  }();
+  return world;
 }
 
 }  // namespace fufi::worker

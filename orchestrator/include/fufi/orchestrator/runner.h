@@ -23,8 +23,8 @@ struct JobTicket {
   std::string run_dir;   // <runs>/<job id>: checkpoints, so a re-queued job resumes
   bool synthetic = false;
   data::SynthOptions synth;  // synthetic: a worker on another node regenerates the same bytes if missing
-  // Set by the MPI worker, not sent: torch threads for a job that leaves `threads` at 0 (the cores this
-  // rank may use). 0: the engine's own default.
+  // Set where the job runs, not sent: torch threads for a job that leaves `threads` at 0 (the cores this
+  // rank may use); a resumed job keeps the count it started with. 0: the engine's own default.
   int worker_threads = 0;
 };
 
