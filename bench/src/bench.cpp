@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include "fufi/model/layers.h"
 #include "fufi/model/losses.h"
 #include "fufi/model/registry.h"
+#include "fufi/worker/grad_overlap.h"
 #include "fufi/worker/reducer.h"
 
 namespace fufi::bench {
@@ -78,24 +80,43 @@ Timing summarize(std::vector<double> samples) {
   return t;
 }
 
+namespace {
+
+struct TrainSetup {
+  std::shared_ptr<model::FufiModel> model;
+  std::shared_ptr<model::Loss> loss;
+  bool channels_last = true;
+};
+
+// The model and loss of a training benchmark from the `--set` keys (model keys, loss, loss_*, channels_last).
+TrainSetup make_train_setup(const TrainBenchOptions& o) {
+  Config model_keys, loss_keys;
+  std::string loss_name = "dualfocal";
+  TrainSetup t;
+  for (const auto& [k, v] : o.settings.items()) {
+    if (k == "loss") loss_name = v;
+    else if (k == "channels_last") t.channels_last = o.settings.get_bool(k);
+    else if (k.rfind("loss_", 0) == 0) loss_keys.set(k, v, o.settings.source_of(k));
+    else model_keys.set(k, v, o.settings.source_of(k));
+  }
+  t.model = model::ModelRegistry::instance().create(o.model, o.spec, model_keys);
+  if (t.channels_last) to_channels_last(*t.model);
+  FUFI_CHECK(t.model->trainable(), UsageError, "model '{}' has nothing to train; use fufi bench infer", o.model);
+  t.loss = model::make_loss(loss_name, loss_keys, 1.0);
+  return t;
+}
+
+}  // namespace
+
 TrainBenchResult bench_train(const TrainBenchOptions& o) {
   FUFI_CHECK(o.batch > 0 && o.steps > 0 && o.warmup >= 0, UsageError, "--batch and --steps must be positive");
   const int threads = resolve_threads(o.threads);
   torch::set_num_threads(threads);
   torch::manual_seed(o.seed);
-  Config model_keys, loss_keys;
-  std::string loss_name = "dualfocal";
-  bool channels_last = true;
-  for (const auto& [k, v] : o.settings.items()) {
-    if (k == "loss") loss_name = v;
-    else if (k == "channels_last") channels_last = o.settings.get_bool(k);
-    else if (k.rfind("loss_", 0) == 0) loss_keys.set(k, v, o.settings.source_of(k));
-    else model_keys.set(k, v, o.settings.source_of(k));
-  }
-  auto model = model::ModelRegistry::instance().create(o.model, o.spec, model_keys);
-  if (channels_last) to_channels_last(*model);
-  FUFI_CHECK(model->trainable(), UsageError, "model '{}' has nothing to train; use fufi bench infer", o.model);
-  auto loss = model::make_loss(loss_name, loss_keys, 1.0);
+  auto setup = make_train_setup(o);
+  auto& model = setup.model;
+  auto& loss = setup.loss;
+  const bool channels_last = setup.channels_last;
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(3e-4));
   torch::Tensor fine;
   auto input = make_input(o.spec, o.batch, &fine, channels_last);
@@ -119,6 +140,95 @@ TrainBenchResult bench_train(const TrainBenchOptions& o) {
   r.step = summarize(times);
   r.samples_per_second = 1000.0 * static_cast<double>(o.batch) / r.step.median_ms;
   r.peak_memory_bytes = peak_rss_bytes();
+  return r;
+}
+
+DpTrainBenchResult bench_train_dp(const TrainBenchOptions& o, const std::vector<std::string>& modes,
+                                  double bucket_mb) {
+  FUFI_CHECK(o.batch > 0 && o.steps > 0 && o.warmup >= 0, UsageError, "--batch and --steps must be positive");
+  FUFI_CHECK(bucket_mb > 0, UsageError, "--bucket-mb: must be positive, got {}", bucket_mb);
+  FUFI_CHECK(!modes.empty(), UsageError, "--dp: name at least one of overlap, after, none");
+  for (const auto& m : modes)
+    FUFI_CHECK(m == "overlap" || m == "after" || m == "none", UsageError,
+               "--dp: unknown mode '{}' (overlap, after, none)", m);
+  const auto world = worker::mpi_world();
+  FUFI_CHECK(o.batch >= world.size, UsageError, "--batch {}: fewer samples than the {} ranks", o.batch, world.size);
+  // As training does: the node's cores shared by the ranks on it, unless set.
+  const int threads = o.threads > 0 ? o.threads : std::max(1, resolve_threads(0) / std::max(1, world.local_size));
+  torch::set_num_threads(threads);
+  torch::manual_seed(o.seed);
+  auto setup = make_train_setup(o);
+  auto& model = setup.model;
+  auto reducer = worker::make_mpi_reducer(MPI_COMM_WORLD);
+  std::vector<torch::Tensor> params, state;
+  for (auto& p : model->parameters())
+    if (p.requires_grad()) params.push_back(p);
+  for (auto& p : model->parameters()) state.push_back(p.data());
+  reducer->broadcast(state);
+  torch::optim::Adam optimizer(params, torch::optim::AdamOptions(3e-4));
+  const auto bucket_bytes = static_cast<std::size_t>(bucket_mb * 1024.0 * 1024.0);
+  std::size_t buckets = 0;
+  // This rank's share of the global batch, with its own samples.
+  const std::int64_t share = o.batch * (world.rank + 1) / world.size - o.batch * world.rank / world.size;
+  torch::manual_seed(o.seed + 1 + static_cast<std::uint64_t>(world.rank));
+  torch::Tensor fine;
+  auto input = make_input(o.spec, share, &fine, setup.channels_last);
+  model->train();
+
+  // The hooks exist only during `overlap` steps (set up and removed outside the timed region): in the other
+  // modes backward must run without them.
+  std::vector<std::vector<double>> times(modes.size());
+  for (std::int64_t i = 0; i < o.warmup + o.steps; ++i) {
+    for (std::size_t m = 0; m < modes.size(); ++m) {
+      std::unique_ptr<worker::OverlappedGradReducer> overlap;
+      if (modes[m] == "overlap") {
+        overlap = std::make_unique<worker::OverlappedGradReducer>(params, *reducer, bucket_bytes);
+        buckets = overlap->buckets().size();
+      }
+      reducer->barrier();
+      const auto t0 = Clock::now();
+      optimizer.zero_grad();
+      auto out = model->forward(input);
+      setup.loss->forward(out.fine, fine).backward();
+      if (overlap) {
+        overlap->finish();
+      } else {
+        for (auto& p : params)
+          if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+        if (modes[m] == "after") {
+          std::vector<torch::Tensor> grads;
+          for (auto& p : params) grads.push_back(p.grad());
+          reducer->allreduce_sum(grads);
+        }
+      }
+      optimizer.step();
+      if (i >= o.warmup) times[m].push_back(ms_since(t0));
+    }
+  }
+  DpTrainBenchResult r;
+  r.model = o.model;
+  r.parameters = model::count_parameters(*model);
+  r.batch = o.batch;
+  r.ranks = world.size;
+  r.threads = threads;
+  r.bucket_mb = bucket_mb;
+  r.buckets = buckets;
+  std::map<std::string, double> median;
+  for (std::size_t m = 0; m < modes.size(); ++m) {
+    DpModeTiming t{modes[m], summarize(times[m])};
+    // The slowest rank defines the step.
+    std::vector<double> v{t.step.median_ms, t.step.min_ms, t.step.max_ms};
+    MPI_Allreduce(MPI_IN_PLACE, v.data(), 3, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    t.step.median_ms = v[0];
+    t.step.min_ms = v[1];
+    t.step.max_ms = v[2];
+    median[modes[m]] = v[0];
+    r.modes.push_back(t);
+  }
+  r.hidden_fraction = std::nan("");
+  if (median.count("overlap") && median.count("after") && median.count("none") &&
+      median["after"] - median["none"] > 1e-6)
+    r.hidden_fraction = (median["after"] - median["overlap"]) / (median["after"] - median["none"]);
   return r;
 }
 
@@ -242,6 +352,33 @@ std::string to_table(const TrainBenchResult& r) {
       "  train step  median {:.1f} ms  min {:.1f}  max {:.1f}  ({} steps)  {:.1f} samples/s  peak RSS {:.0f} MB\n",
       r.model, r.parameters, r.batch, r.threads, r.channels_last ? "on" : "off", r.step.median_ms, r.step.min_ms,
       r.step.max_ms, r.step.repetitions, r.samples_per_second, static_cast<double>(r.peak_memory_bytes) / 1e6);
+}
+
+std::string to_json(const DpTrainBenchResult& r) {
+  nlohmann::json modes = nlohmann::json::array();
+  for (const auto& m : r.modes) {
+    nlohmann::json j{{"mode", m.mode}, {"repetitions", m.step.repetitions}};
+    j.update(timing_json(m.step, "step_ms"));
+    modes.push_back(j);
+  }
+  nlohmann::json j{{"model", r.model},         {"parameters", r.parameters}, {"batch", r.batch},
+                   {"ranks", r.ranks},         {"threads", r.threads},       {"bucket_mb", r.bucket_mb},
+                   {"buckets", r.buckets},     {"modes", modes}};
+  j["hidden_fraction"] = std::isnan(r.hidden_fraction) ? nlohmann::json(nullptr) : nlohmann::json(r.hidden_fraction);
+  return j.dump(2) + "\n";
+}
+
+std::string to_table(const DpTrainBenchResult& r) {
+  std::string out = fmt::format(
+      "{}: {} parameters, global batch {}, {} ranks x {} threads, {} gradient buckets of <= {} MB\n", r.model,
+      r.parameters, r.batch, r.ranks, r.threads, r.buckets, r.bucket_mb);
+  for (const auto& m : r.modes)
+    out += fmt::format("  {:<8} step median {:>9.2f} ms  min {:>9.2f}  max {:>9.2f}  ({} steps)\n", m.mode,
+                       m.step.median_ms, m.step.min_ms, m.step.max_ms, m.step.repetitions);
+  if (!std::isnan(r.hidden_fraction))
+    out += fmt::format("  hidden: {:.0f}% of the all-reduce time ((after - overlap) / (after - none))\n",
+                       100.0 * r.hidden_fraction);
+  return out;
 }
 
 std::string to_table(const InferBenchResult& r) {

@@ -12,6 +12,7 @@
 //   hour-specific heads collapse to one shared head: the reference reads the hour from ext even
 //   with use_exf=False, which data without ext cannot provide.
 #include "fufi/core/error.h"
+#include "fufi/model/baseline_blocks.h"
 #include "fufi/model/builtin.h"
 #include "fufi/model/layers.h"
 
@@ -22,39 +23,6 @@ namespace {
 namespace nn = torch::nn;
 
 constexpr double kCufarN2Epsilon = 1e-7;
-constexpr double kCufarDropout = 0.3;
-
-// CUFAR's mini_model: conv k (in→n, groups) → ReLU → conv3 (n→s²n, groups) → ReLU → PixelShuffle s
-// → ReLU → BatchNorm(n) → Dropout 0.3.
-class CufarMiniModelImpl : public nn::Module {
- public:
-  CufarMiniModelImpl(std::int64_t n, std::int64_t scale, std::int64_t in, std::int64_t kernel, std::int64_t groups) {
-    conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in, n, kernel).padding(kernel / 2).groups(groups)));
-    conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(n, scale * scale * n, 3).padding(1).groups(groups)));
-    shuffle_ = register_module("pixelshuffle", nn::PixelShuffle(scale));
-    bn_ = register_module("batch_norm", nn::BatchNorm2d(n));
-    dropout_ = register_module("dropout", nn::Dropout(kCufarDropout));
-  }
-  torch::Tensor forward(torch::Tensor x) {
-    x = torch::relu(conv1_->forward(x));
-    x = torch::relu(conv2_->forward(x));
-    x = torch::relu(shuffle_->forward(x));
-    return dropout_->forward(bn_->forward(x));
-  }
-
- private:
-  nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
-  nn::PixelShuffle shuffle_{nullptr};
-  nn::BatchNorm2d bn_{nullptr};
-  nn::Dropout dropout_{nullptr};
-};
-TORCH_MODULE(CufarMiniModel);
-
-// Linear(12, 64) → Dropout 0.3 → ReLU → Linear(64, out) → ReLU: CUFAR's ext2lr / ext2lr_global.
-nn::Sequential ext_projection(std::int64_t in, std::int64_t out) {
-  return nn::Sequential(nn::Linear(in, 64), nn::Dropout(kCufarDropout), nn::ReLU(nn::ReLUOptions().inplace(true)),
-                        nn::Linear(64, out), nn::ReLU(nn::ReLUOptions().inplace(true)));
-}
 
 class Cufar : public FufiModel {
  public:
@@ -76,15 +44,13 @@ class Cufar : public FufiModel {
     const auto per_region_in = C + (spec.has_ext() ? 2 : 0);
     if (spec.has_ext()) {
       FUFI_CHECK(spec.hour_slots >= 1, UsageError, "cufar: hour_slots must be positive (got {})", spec.hour_slots);
-      time_region_ = register_module("time_emb_region", nn::Embedding(spec.hour_slots, region_cells));
-      time_global_ = register_module("time_emb_global", nn::Embedding(spec.hour_slots, grid_cells));
-      embedding_ = register_module("embed_ext", ExtEmbedding());
-      ext_region_ = register_module("ext2lr", ext_projection(embedding_->output_dim(), region_cells));
-      ext_global_ = register_module("ext2lr_global", ext_projection(embedding_->output_dim(), grid_cells));
+      ext_maps_ = HourExtMaps(*this, spec.hour_slots, region_cells, grid_cells);
     }
-    global_ = register_module("global_model", CufarMiniModel(width_, spec.upscale, per_region_in, 9, 1));
+    global_ = register_module("global_model", CufarMiniModel(CufarMiniModelOptions{
+                                                  per_region_in, width_, width_, 9, 1, spec.upscale}));
     local_ = register_module("local_sub_model",
-                             CufarMiniModel(width_ * regions, spec.upscale, per_region_in * regions, 3, regions));
+                             CufarMiniModel(CufarMiniModelOptions{per_region_in * regions, width_ * regions,
+                                                                  width_ * regions, 3, regions, spec.upscale}));
     const auto head_count = spec.has_ext() ? spec.hour_slots : 1;
     for (std::int64_t i = 0; i < head_count; ++i)
       heads_->push_back(nn::Conv2d(nn::Conv2dOptions(2 * width_, C, 3).padding(1)));
@@ -102,14 +68,8 @@ class Cufar : public FufiModel {
     torch::Tensor global_in = x, slots;
     if (spec_.has_ext()) {
       FUFI_CHECK(in.ext.defined(), UsageError, "cufar: the data spec has ext but the input has none");
-      slots = hour_slots(in.ext);
-      auto emb = embedding_->forward(in.ext);
-      auto ext_region = ext_region_->forward(emb).view({B, 1, 1, rh, rw}).expand({B, sr * sr, 1, rh, rw});
-      auto time_region = time_region_->forward(slots).view({B, 1, 1, rh, rw}).expand({B, sr * sr, 1, rh, rw});
-      regions = torch::cat({regions, ext_region, time_region}, 2);
-      auto ext_global = ext_global_->forward(emb).view({B, 1, spec_.coarse_h, spec_.coarse_w});
-      auto time_global = time_global_->forward(slots).view({B, 1, spec_.coarse_h, spec_.coarse_w});
-      global_in = torch::cat({x, ext_global, time_global}, 1);
+      slots = hour_slot_indices(in.ext, spec_, "cufar");
+      ext_maps_.append(regions, global_in, in.ext, slots);
     }
     // Channels stacked region by region: the grouped convs then give each region its own weights.
     auto local = local_->forward(regions.reshape({B, -1, rh, rw}));
@@ -118,46 +78,17 @@ class Cufar : public FufiModel {
     local = local.reshape({B, sr, sr, width_, rh * N, rw * N}).permute({0, 3, 1, 4, 2, 5});
     local = local.reshape({B, width_, spec_.fine_h(), spec_.fine_w()});
     auto features = torch::cat({local, global_->forward(global_in)}, 1);
-    auto raw = apply_heads(features, slots);
-    auto density = safe_n2_ ? smoothed_n2_normalize(raw, N, kCufarN2Epsilon) : n2_normalize(raw, N, kCufarN2Epsilon);
-    return {recover_from_density(density, x, N, spec_.coarse_to_fine_scale), {}, {}};
+    // ReLU(head[slot_b](features_b)) per sample b; the one shared head without ext.
+    auto raw = torch::relu(slots.defined() ? apply_hour_heads(heads_, features, slots)
+                                           : heads_->ptr<nn::Conv2dImpl>(0)->forward(features));
+    return n2_recovered_output(raw, x, spec_, kCufarN2Epsilon, safe_n2_);
   }
 
  private:
-  // hour − hour_offset for each sample, checked against the heads' range (int64, on x's device).
-  torch::Tensor hour_slots(const torch::Tensor& ext) const {
-    auto hours = ext_index(ext, ext_col::kHour);
-    auto host = hours.cpu();
-    auto acc = host.accessor<std::int64_t, 1>();
-    for (std::int64_t i = 0; i < host.size(0); ++i) {
-      auto slot = acc[i] - spec_.hour_offset;
-      FUFI_CHECK(slot >= 0 && slot < spec_.hour_slots, RuntimeError,
-                 "cufar: sample {} has hour {}, outside the hour-specific heads' range {}..{} "
-                 "(hour_offset={}, hour_slots={})",
-                 i, acc[i], spec_.hour_offset, spec_.hour_offset + spec_.hour_slots - 1, spec_.hour_offset,
-                 spec_.hour_slots);
-    }
-    return hours - spec_.hour_offset;
-  }
-
-  // ReLU(head[slot_b](features_b)) per sample b, as the reference's per-sample loop.
-  torch::Tensor apply_heads(const torch::Tensor& features, const torch::Tensor& slots) {
-    if (!slots.defined()) return torch::relu(heads_[0]->as<nn::Conv2d>()->forward(features));
-    auto host = slots.cpu();
-    auto acc = host.accessor<std::int64_t, 1>();
-    std::vector<torch::Tensor> out;
-    out.reserve(features.size(0));
-    for (std::int64_t b = 0; b < features.size(0); ++b)
-      out.push_back(heads_[acc[b]]->as<nn::Conv2d>()->forward(features.slice(0, b, b + 1)));
-    return torch::relu(torch::cat(out, 0));
-  }
-
   DataSpec spec_;
   std::int64_t width_, sub_region_;
   bool safe_n2_;
-  nn::Embedding time_region_{nullptr}, time_global_{nullptr};
-  ExtEmbedding embedding_{nullptr};
-  nn::Sequential ext_region_{nullptr}, ext_global_{nullptr};
+  HourExtMaps ext_maps_;
   CufarMiniModel global_{nullptr}, local_{nullptr};
   nn::ModuleList heads_;
 };

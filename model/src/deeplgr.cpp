@@ -115,17 +115,8 @@ class DeepLGR : public FufiModel {
                opt.channels, opt.se_blocks);
     const auto c = spec.channels;
     const auto extra = opt.use_ext ? 1 : 0;
-    if (opt.use_ext) {
-      ext_net_ = register_module("ext_net", UrbanExtNet(UrbanExtNetOptions{128, 0.3, spec.coarse_h, spec.coarse_w}));
-      ext_to_fine_ = register_module("ext_to_fine", ExtToHighRes(spec.upscale));
-    }
-    stem_ = register_module("stem", nn::Conv2d(nn::Conv2dOptions(c + extra, opt.channels, 9).padding(4)));
-    for (std::int64_t i = 0; i < opt.se_blocks; ++i) body_->push_back(SEResidualBlock(opt.channels));
-    register_module("body", body_);
-    body_conv_ = register_module("body_conv", nn::Conv2d(nn::Conv2dOptions(opt.channels, opt.channels, 3).padding(1)));
-    body_bn_ = register_module("body_bn", nn::BatchNorm2d(opt.channels));
-    upsampler_ = register_module(
-        "upsampler", SubPixelUpsampler(SubPixelUpsamplerOptions{opt.channels, spec.upscale, true, true, 0.0}));
+    trunk_ = UrbanFMTrunk(*this, spec, opt.channels, opt.use_ext, opt.se_blocks,
+                          [&] { return nn::AnyModule(SEResidualBlock(opt.channels)); });
     // "global" is a Python keyword: TorchScript checkpoint archives reject it as a module name.
     global_ = register_module("global_net", GlobalNet(opt.channels, spec.fine_h(), spec.fine_w()));
     // Region-specific predictor: P[o,c,h,w] = Σ core[i,j,k]·F[k,(o,c)]·H[i,h]·W[j,w]. The reference predicts
@@ -149,15 +140,8 @@ class DeepLGR : public FufiModel {
 
   ModelOutput forward(const ModelInput& input) override {
     check_urban_input(input, spec_, opt_.use_ext, "deeplgr");
-    auto inp = input.coarse;
     torch::Tensor ext_map;
-    if (opt_.use_ext) {
-      ext_map = ext_net_->forward(input.ext);
-      inp = torch::cat({inp, ext_map}, 1);
-    }
-    auto stem = torch::relu(stem_->forward(inp));
-    auto features = stem + body_bn_->forward(body_conv_->forward(forward_or_identity(body_, stem)));
-    features = global_->forward(upsampler_->forward(features));
+    auto features = global_->forward(trunk_.forward(input, ext_map));
 
     auto region = torch::matmul(core_, factor_channels_);                  // (16, 16, C_out·F)
     region = torch::matmul(region.permute({1, 2, 0}), factor_rows_);       // (16, C_out·F, H)
@@ -165,21 +149,15 @@ class DeepLGR : public FufiModel {
     region = region.reshape({spec_.channels, opt_.channels, spec_.fine_h(), spec_.fine_w()});
     auto out = torch::einsum("bchw,ochw->bohw", {features, region});
 
-    if (opt_.use_ext) out = torch::cat({out, ext_to_fine_->forward(ext_map)}, 1);
-    auto raw = torch::relu(head_->forward(out));
-    auto density = n2_normalize(raw, spec_.upscale, 1e-5);
-    return {recover_from_density(density, input.coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
+    auto raw = torch::relu(head_->forward(trunk_.input().with_fine_ext(out, ext_map)));
+    return n2_recovered_output(raw, input.coarse, spec_, 1e-5);
   }
 
  private:
   DataSpec spec_;
   DeepLGROptions opt_;
-  UrbanExtNet ext_net_{nullptr};
-  ExtToHighRes ext_to_fine_{nullptr};
-  nn::Conv2d stem_{nullptr}, body_conv_{nullptr}, head_{nullptr};
-  nn::Sequential body_;
-  nn::BatchNorm2d body_bn_{nullptr};
-  SubPixelUpsampler upsampler_{nullptr};
+  UrbanFMTrunk trunk_;
+  nn::Conv2d head_{nullptr};
   GlobalNet global_{nullptr};
   torch::Tensor core_, factor_channels_, factor_rows_, factor_cols_;
 };

@@ -152,19 +152,16 @@ void check_ode_channels(std::int64_t c, const char* model) {
              model, c);
 }
 
-// The parts FODE and UrbanODE share: the ext subnet (Linear 12→64, Dropout 0.5, ReLU, Linear 64→h·w,
-// ReLU), the 9×9 stem without activation, the LayerNorm'd conv, the upsampler and the 9×9 head.
+// The parts FODE and UrbanODE share: UrbanInput (ext subnet Linear 12→64, Dropout 0.5, ReLU, Linear
+// 64→h·w, ReLU; ext2hr; the 9×9 stem, used without activation), the LayerNorm'd conv, the upsampler and the
+// 9×9 head; the subclasses add their ext ODEs (coarse and fine) and image ODE blocks.
 class OdeModelBase : public FufiModel {
  protected:
   OdeModelBase(const DataSpec& spec, const OdeModelOptions& opt, const char* name)
       : spec_(spec), opt_(opt), name_(name) {
     check_ode_channels(opt.channels, name);
     const auto c = spec.channels, f = opt.channels;
-    if (opt.use_ext) {
-      ext_net_ = register_module("ext_net", UrbanExtNet(UrbanExtNetOptions{64, 0.5, spec.coarse_h, spec.coarse_w}));
-      ext_to_fine_ = register_module("ext_to_fine", ExtToHighRes(spec.upscale));
-    }
-    stem_ = register_module("stem", nn::Conv2d(nn::Conv2dOptions(c + (opt.use_ext ? 1 : 0), f, 9).padding(4)));
+    input_ = UrbanInput(*this, spec, UrbanInputOptions{f, opt.use_ext, UrbanExtNetOptions{64, 0.5}, spec.upscale});
     // LayerNorm over the whole (C, h, w) coarse feature map: 2·C·h·w parameters (262,144 on TaxiBJ).
     mixer_ = register_module(
         "mixer", nn::Sequential(nn::LayerNorm(nn::LayerNormOptions({f, spec.coarse_h, spec.coarse_w})), nn::ReLU(),
@@ -172,6 +169,35 @@ class OdeModelBase : public FufiModel {
     upsampler_ =
         register_module("upsampler", SubPixelUpsampler(SubPixelUpsamplerOptions{f, spec.upscale, true, true, 0.0}));
     head_ = register_module("head", nn::Conv2d(nn::Conv2dOptions(f, c, 9).padding(4)));
+  }
+
+  // The subclass's ext ODE(s) at the coarse and at the fine resolution (called only with ext).
+  virtual torch::Tensor coarse_ext_ode(const torch::Tensor& ext_map) = 0;
+  virtual torch::Tensor fine_ext_ode(const torch::Tensor& ext_fine) = 0;
+
+  // Checks the input; returns the stem's output over [flow, ext map + its coarse ODE term] (the
+  // references' forward up to conv1) and leaves that ext map in `ext_map` (undefined without ext).
+  torch::Tensor coarse_stem(const ModelInput& input, torch::Tensor& ext_map) {
+    check_urban_input(input, spec_, opt_.use_ext, name_);
+    if (opt_.use_ext) {
+      ext_map = input_.ext_map(input.ext);
+      ext_map = ext_map + coarse_ext_ode(ext_map);
+    }
+    return input_.stem(input.coarse, ext_map);
+  }
+
+  // stem + ode + mixer(stem + ode): the input of both references' channel gate.
+  torch::Tensor mixed(const torch::Tensor& stem, const torch::Tensor& ode) {
+    return stem + ode + mixer_->forward(stem + ode);
+  }
+
+  // ext2hr(ext_map) + its fine ODE term (undefined without ext); `ode` receives that term.
+  torch::Tensor fine_ext_terms(const torch::Tensor& ext_map, torch::Tensor* ode = nullptr) {
+    if (!opt_.use_ext) return {};
+    auto ext_fine = input_.ext_to_fine(ext_map);
+    auto term = fine_ext_ode(ext_fine);
+    if (ode) *ode = term;
+    return ext_fine + term;
   }
 
   // The raw map before N2: ReLU(head) plus the signed ext terms; clamped at 0 only with safe_n2.
@@ -184,9 +210,8 @@ class OdeModelBase : public FufiModel {
   DataSpec spec_;
   OdeModelOptions opt_;
   std::string name_;
-  UrbanExtNet ext_net_{nullptr};
-  ExtToHighRes ext_to_fine_{nullptr};
-  nn::Conv2d stem_{nullptr}, head_{nullptr};
+  UrbanInput input_;
+  nn::Conv2d head_{nullptr};
   nn::Sequential mixer_{nullptr};
   SubPixelUpsampler upsampler_{nullptr};
 };
@@ -204,25 +229,10 @@ class FODE : public OdeModelBase {
   }
 
   ModelOutput forward(const ModelInput& input) override {
-    check_urban_input(input, spec_, opt_.use_ext, name_);
-    auto inp = input.coarse;
-    torch::Tensor ext_map;
-    if (opt_.use_ext) {
-      ext_map = ext_net_->forward(input.ext);
-      ext_map = ext_map + ext_ode_coarse_->forward(ext_map);
-      inp = torch::cat({inp, ext_map}, 1);
-    }
-    auto stem = stem_->forward(inp);
-    auto ode = image_ode_->forward(stem);
-    auto mixed = mixer_->forward(stem + ode);
-    auto features = upsampler_->forward(gate_->forward(stem + ode + mixed));
-
-    torch::Tensor ext_terms, ext_ode;
-    if (opt_.use_ext) {
-      auto ext_fine = ext_to_fine_->forward(ext_map);
-      ext_ode = ext_ode_fine_->forward(ext_fine);
-      ext_terms = ext_fine + ext_ode;
-    }
+    torch::Tensor ext_map, ext_ode;
+    auto stem = coarse_stem(input, ext_map);
+    auto features = upsampler_->forward(gate_->forward(mixed(stem, image_ode_->forward(stem))));
+    auto ext_terms = fine_ext_terms(ext_map, &ext_ode);
     constexpr double eps = 1e-6;
     auto density = n2_normalize(raw_map(features, ext_terms), spec_.upscale, eps);
     if (opt_.use_ext) {
@@ -232,6 +242,10 @@ class FODE : public OdeModelBase {
     }
     return {recover_from_density(density, input.coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
   }
+
+ protected:
+  torch::Tensor coarse_ext_ode(const torch::Tensor& ext_map) override { return ext_ode_coarse_->forward(ext_map); }
+  torch::Tensor fine_ext_ode(const torch::Tensor& ext_fine) override { return ext_ode_fine_->forward(ext_fine); }
 
  private:
   ExtOde ext_ode_coarse_{nullptr}, ext_ode_fine_{nullptr};
@@ -266,28 +280,17 @@ class UrbanODE : public OdeModelBase {
   }
 
   ModelOutput forward(const ModelInput& input) override {
-    check_urban_input(input, spec_, opt_.use_ext, name_);
-    auto inp = input.coarse;
     torch::Tensor ext_map;
-    if (opt_.use_ext) {
-      ext_map = ext_net_->forward(input.ext);
-      ext_map = ext_map + ext_odes_coarse_->forward(ext_map);
-      inp = torch::cat({inp, ext_map}, 1);
-    }
-    auto stem = stem_->forward(inp);
-    auto ode = image_odes_->forward(stem);
-    auto mixed = mixer_->forward(stem + ode);
-    auto features = stem + gate_->forward(stem + ode + mixed);
+    auto stem = coarse_stem(input, ext_map);
+    auto features = stem + gate_->forward(mixed(stem, image_odes_->forward(stem)));
     features = fine_gate_->forward(upsampler_->forward(features));
-
-    torch::Tensor ext_terms;
-    if (opt_.use_ext) {
-      auto ext_fine = ext_to_fine_->forward(ext_map);
-      ext_terms = ext_fine + ext_odes_fine_->forward(ext_fine);
-    }
-    auto density = n2_normalize(raw_map(features, ext_terms), spec_.upscale, 1e-7);
-    return {recover_from_density(density, input.coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
+    auto raw = raw_map(features, fine_ext_terms(ext_map));
+    return n2_recovered_output(raw, input.coarse, spec_, 1e-7);
   }
+
+ protected:
+  torch::Tensor coarse_ext_ode(const torch::Tensor& ext_map) override { return ext_odes_coarse_->forward(ext_map); }
+  torch::Tensor fine_ext_ode(const torch::Tensor& ext_fine) override { return ext_odes_fine_->forward(ext_fine); }
 
  private:
   nn::Sequential ext_odes_coarse_, ext_odes_fine_, image_odes_;
@@ -322,28 +325,27 @@ OdeModelOptions ode_options(const DataSpec& spec, const Config& cfg, const std::
   return opt;
 }
 
+// FODE and UrbanODE share their keys and the recipe of the script that drives both.
+template <class Model>
+ModelInfo ode_model_info(const std::string& name, const std::string& description) {
+  ModelInfo info;
+  info.name = name;
+  info.description = description;
+  info.params = ode_params();
+  info.recipes["reference"] = cufar_single_task_recipe(name);
+  info.create = [name](const DataSpec& spec, const Config& cfg) -> std::shared_ptr<FufiModel> {
+    return std::make_shared<Model>(spec, ode_options(spec, cfg, name));
+  };
+  return info;
+}
+
 }  // namespace
 
 void register_ode_models(ModelRegistry& registry) {
-  ModelInfo fode;
-  fode.name = "fode";
-  fode.description = "FODE (AAAI'20): neural-ODE blocks (one RK4 3/8 step), channel gate, ext ODEs, N2";
-  fode.params = ode_params();
-  fode.recipes["reference"] = cufar_single_task_recipe("fode");
-  fode.create = [](const DataSpec& spec, const Config& cfg) -> std::shared_ptr<FufiModel> {
-    return std::make_shared<FODE>(spec, ode_options(spec, cfg, "fode"));
-  };
-  registry.add(std::move(fode));
-
-  ModelInfo urbanode;
-  urbanode.name = "urbanode";
-  urbanode.description = "UrbanODE (TKDE'22): ODE blocks around pyramid attention, stacked ext ODEs, N2";
-  urbanode.params = ode_params();
-  urbanode.recipes["reference"] = cufar_single_task_recipe("urbanode");
-  urbanode.create = [](const DataSpec& spec, const Config& cfg) -> std::shared_ptr<FufiModel> {
-    return std::make_shared<UrbanODE>(spec, ode_options(spec, cfg, "urbanode"));
-  };
-  registry.add(std::move(urbanode));
+  registry.add(ode_model_info<FODE>(
+      "fode", "FODE (AAAI'20): neural-ODE blocks (one RK4 3/8 step), channel gate, ext ODEs, N2"));
+  registry.add(ode_model_info<UrbanODE>(
+      "urbanode", "UrbanODE (TKDE'22): ODE blocks around pyramid attention, stacked ext ODEs, N2"));
 }
 
 }  // namespace fufi::model

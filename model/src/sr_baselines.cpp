@@ -58,9 +58,7 @@ class SrBaseline : public FufiModel {
 
  protected:
   ModelOutput recover(const torch::Tensor& raw, const torch::Tensor& coarse) const {
-    auto density = safe_n2_ ? smoothed_n2_normalize(raw, spec_.upscale, kSrN2Epsilon)
-                            : n2_normalize(raw, spec_.upscale, kSrN2Epsilon);
-    return {recover_from_density(density, coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
+    return n2_recovered_output(raw, coarse, spec_, kSrN2Epsilon, safe_n2_);
   }
   SubPixelUpsampler distributional_upsampling(std::int64_t width) const {
     // UrbanFM's block: conv3 c→4c (bias), BN, PixelShuffle 2, ReLU, log2(N) times. The references
@@ -74,19 +72,28 @@ class SrBaseline : public FufiModel {
   bool safe_n2_;
 };
 
-// SRCNN: conv9 C→c, ReLU; conv5 c→c/2, ReLU; upsampling at c/2; conv5 c/2→C.
-class Srcnn : public SrBaseline {
+// SRCNN and ESPCN (UrbanSTA's variant) have one layout with other kernels: conv k1 C→c, ReLU; conv k2
+// c→c/2, ReLU; upsampling at c/2; conv k3 c/2→C. SRCNN: 9, 5, 5; ESPCN: 5, 3, 3.
+struct TwoConvSrLayout {
+  std::int64_t k1, k2, k3;
+  // UrbanSTA's train_SRCNN.py applies weights_init_normal (conv N(0,0.02), BN γ N(1,0.02), β 0) to the
+  // model: that is the initialisation SRCNN's numbers come from. ESPCN keeps PyTorch's.
+  bool urbanfm_init;
+};
+
+class TwoConvSr : public SrBaseline {
  public:
-  Srcnn(const DataSpec& spec, const Config& cfg) : SrBaseline(spec, cfg, "srcnn") {
+  TwoConvSr(const DataSpec& spec, const Config& cfg, const char* name, TwoConvSrLayout layout)
+      : SrBaseline(spec, cfg, name), urbanfm_init_(layout.urbanfm_init) {
     const auto c = width_, half = width_ / 2;
-    conv1_ = register_module("conv1", nn::Conv2d(conv(spec.channels, c, 9)));
-    conv2_ = register_module("conv2", nn::Conv2d(conv(c, half, 5)));
+    conv1_ = register_module("conv1", nn::Conv2d(conv(spec.channels, c, layout.k1)));
+    conv2_ = register_module("conv2", nn::Conv2d(conv(c, half, layout.k2)));
     upsampling_ = register_module("upsampling", distributional_upsampling(half));
-    conv3_ = register_module("conv3", nn::Conv2d(conv(half, spec.channels, 5)));
+    conv3_ = register_module("conv3", nn::Conv2d(conv(half, spec.channels, layout.k3)));
   }
-  // UrbanSTA's train_SRCNN.py applies weights_init_normal (conv N(0,0.02), BN γ N(1,0.02), β 0)
-  // to the model: that is the initialisation its numbers come from.
-  void initialise() override { init_urbanfm_weights(*this); }
+  void initialise() override {
+    if (urbanfm_init_) init_urbanfm_weights(*this);
+  }
   ModelOutput forward(const ModelInput& in) override {
     auto h = torch::relu(conv1_->forward(in.coarse));
     h = torch::relu(conv2_->forward(h));
@@ -94,29 +101,18 @@ class Srcnn : public SrBaseline {
   }
 
  private:
+  bool urbanfm_init_;
   nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
   SubPixelUpsampler upsampling_{nullptr};
 };
 
-// ESPCN (UrbanSTA's variant): conv5 C→c, ReLU; conv3 c→c/2, ReLU; upsampling at c/2; conv3 c/2→C.
-class Espcn : public SrBaseline {
+class Srcnn : public TwoConvSr {
  public:
-  Espcn(const DataSpec& spec, const Config& cfg) : SrBaseline(spec, cfg, "espcn") {
-    const auto c = width_, half = width_ / 2;
-    conv1_ = register_module("conv1", nn::Conv2d(conv(spec.channels, c, 5)));
-    conv2_ = register_module("conv2", nn::Conv2d(conv(c, half, 3)));
-    upsampling_ = register_module("upsampling", distributional_upsampling(half));
-    conv3_ = register_module("conv3", nn::Conv2d(conv(half, spec.channels, 3)));
-  }
-  ModelOutput forward(const ModelInput& in) override {
-    auto h = torch::relu(conv1_->forward(in.coarse));
-    h = torch::relu(conv2_->forward(h));
-    return recover(conv3_->forward(upsampling_->forward(h)), in.coarse);
-  }
-
- private:
-  nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
-  SubPixelUpsampler upsampling_{nullptr};
+  Srcnn(const DataSpec& spec, const Config& cfg) : TwoConvSr(spec, cfg, "srcnn", {9, 5, 5, true}) {}
+};
+class Espcn : public TwoConvSr {
+ public:
+  Espcn(const DataSpec& spec, const Config& cfg) : TwoConvSr(spec, cfg, "espcn", {5, 3, 3, false}) {}
 };
 
 // VDSR: conv3 C→c (no bias), ReLU; 18 × [conv3 c→c (no bias), ReLU]; upsampling at c (BN, biased

@@ -21,6 +21,7 @@
 // use_exf=False branch does (its local branch is broken there; fufi keeps the ext-on layout minus
 // the two ext channels).
 #include "fufi/core/error.h"
+#include "fufi/model/baseline_blocks.h"
 #include "fufi/model/builtin.h"
 #include "fufi/model/layers.h"
 
@@ -118,35 +119,6 @@ class LinearAttentionImpl : public nn::Module {
 };
 TORCH_MODULE(LinearAttention);
 
-// UNO's mini_model (no PixelShuffle, unlike CUFAR's): conv k (in→n/2, groups) → ReLU → conv3
-// (n/2→n, groups) → ReLU → BatchNorm(n) → Dropout 0.3.
-class UnoMiniModelImpl : public nn::Module {
- public:
-  UnoMiniModelImpl(std::int64_t n, std::int64_t in, std::int64_t kernel, std::int64_t groups) {
-    conv1_ = register_module("conv1",
-                             nn::Conv2d(nn::Conv2dOptions(in, n / 2, kernel).padding(kernel / 2).groups(groups)));
-    conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(n / 2, n, 3).padding(1).groups(groups)));
-    bn_ = register_module("batch_norm", nn::BatchNorm2d(n));
-    dropout_ = register_module("dropout", nn::Dropout(kUnoDropout));
-  }
-  torch::Tensor forward(torch::Tensor x) {
-    x = torch::relu(conv1_->forward(x));
-    x = torch::relu(conv2_->forward(x));
-    return dropout_->forward(bn_->forward(x));
-  }
-
- private:
-  nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
-  nn::BatchNorm2d bn_{nullptr};
-  nn::Dropout dropout_{nullptr};
-};
-TORCH_MODULE(UnoMiniModel);
-
-nn::Sequential ext_projection(std::int64_t in, std::int64_t out) {
-  return nn::Sequential(nn::Linear(in, 64), nn::Dropout(kUnoDropout), nn::ReLU(nn::ReLUOptions().inplace(true)),
-                        nn::Linear(64, out), nn::ReLU(nn::ReLUOptions().inplace(true)));
-}
-
 class Uno : public FufiModel {
  public:
   Uno(const DataSpec& spec, const Config& cfg)
@@ -171,19 +143,19 @@ class Uno : public FufiModel {
     const auto branch_in = features + (spec.has_ext() ? 2 : 0);
     if (spec.has_ext()) {
       FUFI_CHECK(spec.hour_slots >= 1, UsageError, "uno: hour_slots must be positive (got {})", spec.hour_slots);
-      time_patch_ = register_module("time_emb_region", nn::Embedding(spec.hour_slots, N * N));
-      time_global_ = register_module("time_emb_global", nn::Embedding(spec.hour_slots, fine_cells));
       ExtEmbeddingOptions ext_options;
       ext_options.weather_vocab = 128;  // UNO's Embedding(128, 3) for the weather code
-      embedding_ = register_module("embed_ext", ExtEmbedding(ext_options));
-      ext_patch_ = register_module("ext2lr", ext_projection(embedding_->output_dim(), N * N));
-      ext_global_ = register_module("ext2lr_global", ext_projection(embedding_->output_dim(), fine_cells));
+      // The local branch's regions are the coarse cells' N×N patches.
+      ext_maps_ = HourExtMaps(*this, spec.hour_slots, N * N, fine_cells, ext_options);
       for (std::int64_t i = 0; i < spec.hour_slots; ++i)
         hour_heads_->push_back(nn::Conv2d(conv3(2 * width_, C)));
       register_module("time_conv", hour_heads_);
     }
-    global_ = register_module("global_model", UnoMiniModel(width_, branch_in, 9, 1));
-    local_ = register_module("local_sub_model", UnoMiniModel(width_ * cells, branch_in * cells, 3, cells));
+    // CUFAR's mini models without the PixelShuffle (the features are already fine), halving width first.
+    global_ = register_module("global_model",
+                              CufarMiniModel(CufarMiniModelOptions{branch_in, width_ / 2, width_, 9, 1, 0}));
+    local_ = register_module("local_sub_model", CufarMiniModel(CufarMiniModelOptions{
+                                                    branch_in * cells, width_ / 2 * cells, width_ * cells, 3, cells, 0}));
     shared_head_ = register_module("time_my", nn::Conv2d(conv3(2 * width_, C)));
   }
 
@@ -201,22 +173,17 @@ class Uno : public FufiModel {
     torch::Tensor global_in = g, slots;
     if (spec_.has_ext()) {
       FUFI_CHECK(in.ext.defined(), UsageError, "uno: the data spec has ext but the input has none");
-      slots = hour_slots(in.ext);
-      auto emb = embedding_->forward(in.ext);
-      auto ext_patch = ext_patch_->forward(emb).view({B, 1, 1, N, N}).expand({B, h * w, 1, N, N});
-      auto time_patch = time_patch_->forward(slots).view({B, 1, 1, N, N}).expand({B, h * w, 1, N, N});
-      patches = torch::cat({patches, ext_patch, time_patch}, 2);
-      auto ext_global = ext_global_->forward(emb).view({B, 1, H, W});
-      auto time_global = time_global_->forward(slots).view({B, 1, H, W});
-      global_in = torch::cat({g, ext_global, time_global}, 1);
+      slots = hour_slot_indices(in.ext, spec_, "uno");
+      ext_maps_.append(patches, global_in, in.ext, slots);
     }
     auto local = local_->forward(patches.reshape({B, -1, N, N}));
     // 'b (ph pw c) h w -> b c (ph h) (pw w)'
     local = local.reshape({B, h, w, width_, N, N}).permute({0, 3, 1, 4, 2, 5}).reshape({B, width_, H, W});
     auto features = torch::cat({local, global_->forward(global_in)}, 1);
-    auto raw = torch::relu(apply_heads(features, slots));
-    auto density = safe_n2_ ? smoothed_n2_normalize(raw, N, kUnoN2Epsilon) : n2_normalize(raw, N, kUnoN2Epsilon);
-    return {recover_from_density(density, x, N, spec_.coarse_to_fine_scale), {}, {}};
+    // head[slot_b](features_b) per sample b; time_my for every sample without ext.
+    auto raw = torch::relu(slots.defined() ? apply_hour_heads(hour_heads_, features, slots)
+                                           : shared_head_->forward(features));
+    return n2_recovered_output(raw, x, spec_, kUnoN2Epsilon, safe_n2_);
   }
 
  private:
@@ -231,34 +198,6 @@ class Uno : public FufiModel {
     return torch::stack({xs, ys}, -1).to(options.dtype()).unsqueeze(0).expand({batch, H, W, 2});
   }
 
-  // hour − hour_offset for each sample, checked against the heads' range (int64, on ext's device).
-  torch::Tensor hour_slots(const torch::Tensor& ext) const {
-    auto hours = ext_index(ext, ext_col::kHour);
-    auto host = hours.cpu();
-    auto acc = host.accessor<std::int64_t, 1>();
-    for (std::int64_t i = 0; i < host.size(0); ++i) {
-      auto slot = acc[i] - spec_.hour_offset;
-      FUFI_CHECK(slot >= 0 && slot < spec_.hour_slots, RuntimeError,
-                 "uno: sample {} has hour {}, outside the hour-specific heads' range {}..{} "
-                 "(hour_offset={}, hour_slots={})",
-                 i, acc[i], spec_.hour_offset, spec_.hour_offset + spec_.hour_slots - 1, spec_.hour_offset,
-                 spec_.hour_slots);
-    }
-    return hours - spec_.hour_offset;
-  }
-
-  // head[slot_b](features_b) per sample b as the reference's loop; time_my for every sample without ext.
-  torch::Tensor apply_heads(const torch::Tensor& features, const torch::Tensor& slots) {
-    if (!slots.defined()) return shared_head_->forward(features);
-    auto host = slots.cpu();
-    auto acc = host.accessor<std::int64_t, 1>();
-    std::vector<torch::Tensor> out;
-    out.reserve(features.size(0));
-    for (std::int64_t b = 0; b < features.size(0); ++b)
-      out.push_back(hour_heads_[acc[b]]->as<nn::Conv2d>()->forward(features.slice(0, b, b + 1)));
-    return torch::cat(out, 0);
-  }
-
   DataSpec spec_;
   std::int64_t width_;
   bool safe_n2_;
@@ -266,10 +205,8 @@ class Uno : public FufiModel {
   LinearAttention attention0_{nullptr}, attention1_{nullptr};
   nn::BatchNorm2d upsample_bn_{nullptr};
   nn::Dropout upsample_dropout_{nullptr};
-  nn::Embedding time_patch_{nullptr}, time_global_{nullptr};
-  ExtEmbedding embedding_{nullptr};
-  nn::Sequential ext_patch_{nullptr}, ext_global_{nullptr};
-  UnoMiniModel global_{nullptr}, local_{nullptr};
+  HourExtMaps ext_maps_;
+  CufarMiniModel global_{nullptr}, local_{nullptr};
   nn::ModuleList hour_heads_;
   nn::Conv2d shared_head_{nullptr};
 };

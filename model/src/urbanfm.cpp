@@ -58,49 +58,26 @@ class UrbanFM : public FufiModel {
     FUFI_CHECK(opt.channels >= 1 && opt.residual_blocks >= 0, UsageError,
                "urbanfm: channels must be >= 1 and residual_blocks >= 0 (got {} and {})", opt.channels,
                opt.residual_blocks);
-    const auto c = spec.channels;
-    const auto extra = use_ext_ ? 1 : 0;  // the ext map rides along as one more input/output channel
-    if (use_ext_) {
-      ext_net_ = register_module(
-          "ext_net", UrbanExtNet(UrbanExtNetOptions{128, 0.3, spec.coarse_h, spec.coarse_w}));
-      ext_to_fine_ = register_module("ext_to_fine", ExtToHighRes(spec.upscale));
-    }
-    stem_ = register_module("stem", nn::Conv2d(nn::Conv2dOptions(c + extra, opt.channels, 9).padding(4)));
-    for (std::int64_t i = 0; i < opt.residual_blocks; ++i) body_->push_back(ResidualBlock(opt.channels));
-    register_module("body", body_);
-    body_conv_ = register_module("body_conv", nn::Conv2d(nn::Conv2dOptions(opt.channels, opt.channels, 3).padding(1)));
-    body_bn_ = register_module("body_bn", nn::BatchNorm2d(opt.channels));
-    upsampler_ = register_module(
-        "upsampler", SubPixelUpsampler(SubPixelUpsamplerOptions{opt.channels, spec.upscale, true, true, 0.0}));
-    head_ = register_module("head", nn::Conv2d(nn::Conv2dOptions(opt.channels + extra, c, 9).padding(4)));
+    trunk_ = UrbanFMTrunk(*this, spec, opt.channels, use_ext_, opt.residual_blocks,
+                          [&] { return nn::AnyModule(ResidualBlock(opt.channels)); });
+    // The head also reads the ext2hr channel.
+    const auto extra = use_ext_ ? 1 : 0;
+    head_ = register_module("head", nn::Conv2d(nn::Conv2dOptions(opt.channels + extra, spec.channels, 9).padding(4)));
   }
 
   ModelOutput forward(const ModelInput& input) override {
     check_urban_input(input, spec_, use_ext_, "urbanfm");
-    auto inp = input.coarse;
     torch::Tensor ext_map;
-    if (use_ext_) {
-      ext_map = ext_net_->forward(input.ext);
-      inp = torch::cat({inp, ext_map}, 1);
-    }
-    auto stem = torch::relu(stem_->forward(inp));
-    auto features = stem + body_bn_->forward(body_conv_->forward(forward_or_identity(body_, stem)));
-    features = upsampler_->forward(features);
-    if (use_ext_) features = torch::cat({features, ext_to_fine_->forward(ext_map)}, 1);
-    auto raw = torch::relu(head_->forward(features));
-    auto density = n2_normalize(raw, spec_.upscale, 1e-5);
-    return {recover_from_density(density, input.coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
+    auto features = trunk_.forward(input, ext_map);
+    auto raw = torch::relu(head_->forward(trunk_.input().with_fine_ext(features, ext_map)));
+    return n2_recovered_output(raw, input.coarse, spec_, 1e-5);
   }
 
  private:
   DataSpec spec_;
   bool use_ext_;
-  UrbanExtNet ext_net_{nullptr};
-  ExtToHighRes ext_to_fine_{nullptr};
-  nn::Conv2d stem_{nullptr}, body_conv_{nullptr}, head_{nullptr};
-  nn::Sequential body_;
-  nn::BatchNorm2d body_bn_{nullptr};
-  SubPixelUpsampler upsampler_{nullptr};
+  UrbanFMTrunk trunk_;
+  nn::Conv2d head_{nullptr};
 };
 
 }  // namespace

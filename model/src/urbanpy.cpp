@@ -120,13 +120,8 @@ class UrbanPy : public FufiModel {
                opt.kl_alpha);
     const auto c = spec.channels;
     const auto extra = opt.use_ext ? 1 : 0;
-    if (opt.use_ext) {
-      ext_net_ = register_module("ext_net",
-                                 UrbanExtNet(UrbanExtNetOptions{128, 0.5, spec.coarse_h, spec.coarse_w}));
-      // One ×2 ext2hr shared by all steps, as the reference.
-      ext_to_fine_ = register_module("ext_to_fine", ExtToHighRes(2));
-    }
-    stem_ = register_module("stem", nn::Conv2d(nn::Conv2dOptions(c + extra, opt.channels, 9).padding(4)));
+    // Ext subnet with dropout 0.5 and one ×2 ext2hr shared by all steps, as the reference.
+    input_ = UrbanInput(*this, spec, UrbanInputOptions{opt.channels, opt.use_ext, UrbanExtNetOptions{128, 0.5}, 2});
     for (std::int64_t i = 0; i < steps_; ++i) {
       nn::Sequential body;
       for (std::int64_t r = 0; r < opt.residual_blocks; ++r) body->push_back(ResidualBlock(opt.channels));
@@ -157,13 +152,8 @@ class UrbanPy : public FufiModel {
     check_urban_input(input, spec_, opt_.use_ext, "urbanpy");
     const auto& x = input.coarse;
     auto previous_density = torch::ones_like(x);
-    torch::Tensor ext_map;
-    auto inp = x;
-    if (opt_.use_ext) {
-      ext_map = ext_net_->forward(input.ext);
-      inp = torch::cat({x, ext_map}, 1);
-    }
-    inp = torch::relu(stem_->forward(inp));
+    auto ext_map = opt_.use_ext ? input_.ext_map(input.ext) : torch::Tensor();
+    auto inp = torch::relu(input_.stem(x, ext_map));
 
     ModelOutput out;
     std::vector<torch::Tensor> step_features;  // each step's pre-upsampling features, coarsest first
@@ -173,12 +163,8 @@ class UrbanPy : public FufiModel {
       auto features = forward_or_identity(body, inp);
       auto features_up = upsamplers_[i]->as<SubPixelUpsamplerImpl>()->forward(features);
       step_features.push_back(features);
-      torch::Tensor ext_up;
-      auto correction_in = features_up;
-      if (opt_.use_ext) {
-        ext_up = ext_to_fine_->forward(ext_map);
-        correction_in = torch::cat({features_up, ext_up}, 1);
-      }
+      auto ext_up = opt_.use_ext ? input_.ext_to_fine(ext_map) : torch::Tensor();
+      auto correction_in = opt_.use_ext ? torch::cat({features_up, ext_up}, 1) : features_up;
       auto correction =
           n2_normalize(torch::relu(corrections_[i]->as<nn::Conv2d>()->forward(correction_in)), block, kN2Eps);
       // Running mean of all steps' features at the current resolution (the reference's process_featmaps).
@@ -230,9 +216,7 @@ class UrbanPy : public FufiModel {
   DataSpec spec_;
   UrbanPyOptions opt_;
   std::int64_t steps_ = 0;
-  UrbanExtNet ext_net_{nullptr};
-  ExtToHighRes ext_to_fine_{nullptr};
-  nn::Conv2d stem_{nullptr};
+  UrbanInput input_;
   nn::ModuleList bodies_, upsamplers_, corrections_, proposals_;
 };
 

@@ -26,6 +26,8 @@ struct BenchArgs {
   std::string backend = "mpi";
   std::string bytes = "4KB,256KB,4MB,16MB,64MB";
   std::string device = "cpu";
+  std::string dp_modes;    // bench train --dp
+  double bucket_mb = 4.0;  // bench train --bucket-mb (training's grad_bucket_mb default)
 };
 
 void check_format(const std::string& f) {
@@ -70,15 +72,31 @@ void add_common(CLI::App* cmd, BenchArgs& a) {
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
-  auto* bench_cmd = app.add_subcommand("bench", "Measure training steps, inference, all-reduce");
+  auto* bench_cmd = app.add_subcommand("bench", "Measure training steps, inference, all-reduce, the orchestrator");
   bench_cmd->require_subcommand(1);
 
   auto t = std::make_shared<BenchArgs>();
   auto* train = bench_cmd->add_subcommand("train", "Forward + backward + Adam step: median, min, max after warm-up");
   add_common(train, *t);
-  train->add_option("--batch", t->batch, "Batch size")->capture_default_str();
+  train->add_option("--batch", t->batch, "Batch size (with --dp: the global batch, split across the ranks)")
+      ->capture_default_str();
+  train->add_option("--dp", t->dp_modes,
+                    "Data-parallel step under mpirun, comma-separated modes: overlap (all-reduce during backward), "
+                    "after (after backward), none (no communication)");
+  train->add_option("--bucket-mb", t->bucket_mb, "With --dp: gradient bucket size of the overlap mode (MB)")
+      ->capture_default_str();
   train->callback([t, &exit_code] {
     check_format(t->format);
+    if (!t->dp_modes.empty()) {
+      std::vector<std::string> modes;
+      for (const auto& part : split(t->dp_modes, ',')) modes.push_back(trim(part));
+      auto r = bench::bench_train_dp(train_options(*t), modes, t->bucket_mb);
+      int rank = 0;
+      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+      if (rank == 0) std::cout << (t->format == "json" ? bench::to_json(r) : bench::to_table(r));
+      exit_code = 0;
+      return;
+    }
     auto r = bench::bench_train(train_options(*t));
     std::cout << (t->format == "json" ? bench::to_json(r) : bench::to_table(r));
     exit_code = 0;
@@ -112,6 +130,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     if (rank == 0) std::cout << (r->format == "json" ? bench::to_json(result) : bench::to_table(result));
     exit_code = 0;
   });
+
+  add_bench_orchestrator_subcommand(*bench_cmd, exit_code);
 }
 
 }  // namespace fufi::cli

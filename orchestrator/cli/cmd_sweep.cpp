@@ -71,7 +71,8 @@ int run(const SweepArgs& a) {
   std::unique_ptr<orchestrator::JobRunner> runner;
   if (a.runner == "train") runner = std::make_unique<orchestrator::TrainingRunner>();
   else if (a.runner == "noop") runner = std::make_unique<orchestrator::NoopRunner>();
-  else FUFI_THROW(UsageError, "--runner: unknown runner '{}' (train, noop)", a.runner);
+  else if (a.runner == "fixture") runner = std::make_unique<orchestrator::FixtureRunner>();  // report tests
+  else FUFI_THROW(UsageError, "--runner: unknown runner '{}' (train, noop, fixture)", a.runner);
   const orchestrator::SweepOverrides overrides{a.sets, a.data_root};
   return orchestrator::run_sweep([&] { return orchestrator::load_sweep(a.file, overrides); }, o, *runner, std::cout,
                                  std::cerr);
@@ -102,7 +103,7 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--retry-failed", a->retry_failed, "Give failed jobs max_attempts new attempts");
   cmd->add_flag("--quiet", a->quiet, "No progress output (failures and the final line still print)");
   // Measures the orchestrator itself: jobs do nothing and report zero metrics (use a throwaway DB).
-  cmd->add_option("--runner", a->runner, "train (default) or noop")->group("");
+  cmd->add_option("--runner", a->runner, "train (default), noop or fixture")->group("");
   cmd->callback([a, &exit_code] { exit_code = run(*a); });
 }
 

@@ -12,5 +12,8 @@ void add_bench_command(CLI::App& app, int& exit_code);
 void add_models_command(CLI::App& app, int& exit_code);
 void add_sweep_command(CLI::App& app, int& exit_code);
 void add_query_command(CLI::App& app, int& exit_code);
+void add_report_command(CLI::App& app, int& exit_code);
+// `fufi bench orchestrator` (called by add_bench_command; lives in its own file, cmd_bench_orchestrator.cpp).
+void add_bench_orchestrator_subcommand(CLI::App& bench_cmd, int& exit_code);
 
 }  // namespace fufi::cli

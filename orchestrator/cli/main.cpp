@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   fufi::cli::add_models_command(app, exit_code);
   fufi::cli::add_sweep_command(app, exit_code);
   fufi::cli::add_query_command(app, exit_code);
+  fufi::cli::add_report_command(app, exit_code);
 
   return fufi::orchestrator::run_guarded(
       [&] {

@@ -3,15 +3,18 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "fufi/core/build_info.h"
 #include "fufi/core/error.h"
 #include "fufi/core/version.h"
+#include "fufi/model/registry.h"
 #include "fufi/orchestrator/sweep.h"
 
 #if FUFI_NCCL_ENABLED && __has_include(<nccl.h>)
@@ -67,31 +70,6 @@ JobTicket ticket_from_json(const std::string& text) {
   return t;
 }
 
-// Torch threads for a job that leaves them to fufi (threads=0). Two reasons to decide here: the engine's
-// own default asks MPI_COMM_WORLD how many ranks share the node, a collective that only this rank group
-// would enter; and the engine refuses to resume a checkpoint written with another configuration,
-// `threads` included. So the count a job first ran with is kept in its run directory and reused when it
-// resumes, wherever and with however many ranks the sweep runs then. The group's rank 0 decides.
-std::int64_t pinned_threads(const JobTicket& ticket, worker::Reducer& reducer) {
-  std::int64_t threads = 0;
-  if (reducer.rank() == 0) {
-    const std::string pinned = ticket.run_dir + "/fufi_threads";
-    std::ifstream in(pinned);
-    if (!(in >> threads) || threads <= 0) {
-      threads = ticket.worker_threads;
-      std::error_code ec;
-      std::filesystem::create_directories(ticket.run_dir, ec);
-      worker::write_file_atomically(pinned, std::to_string(threads) + "\n");
-    }
-  }
-  if (reducer.size() > 1) {
-    std::vector<double> value{static_cast<double>(threads)};
-    reducer.allreduce_sum(value);
-    threads = static_cast<std::int64_t>(value[0]);
-  }
-  return threads;
-}
-
 worker::RunResult TrainingRunner::run(const JobTicket& ticket, worker::RecordSink& sink, worker::Reducer& reducer,
                                       const worker::EngineCallbacks& callbacks) {
   worker::TrainJob job;
@@ -111,8 +89,11 @@ worker::RunResult TrainingRunner::run(const JobTicket& ticket, worker::RecordSin
     return r;
   };
   try {
+    // Torch threads for a job that leaves them to fufi (threads=0): the cores this rank may use, decided by the
+    // worker (the engine's own default would count the coordinator among the node's ranks). `threads` is an
+    // execution-only key, so a job resumed elsewhere, with another count, continues its checkpoint.
     if (ticket.worker_threads > 0 && job.settings.get_int("threads", 0) == 0)
-      job.settings.set("threads", std::to_string(pinned_threads(ticket, reducer)), "sweep worker");
+      job.settings.set("threads", std::to_string(ticket.worker_threads), "sweep worker");
   } catch (const std::exception& e) {
     return failed("runtime", e);
   }
@@ -130,6 +111,94 @@ worker::RunResult NoopRunner::run(const JobTicket&, worker::RecordSink&, worker:
   worker::RunResult result;
   result.device = "noop";
   result.ranks = reducer.size();
+  return result;
+}
+
+namespace {
+
+// SplitMix64: a well-mixed 64-bit stream from the job id's leading hex digits (the id is a SHA-256).
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// The model's parameter count at the job's data shape, from the registry (models are built once per
+// configuration: the paper's sweeps have a few dozen); a hashed count when the model cannot be built.
+std::int64_t fixture_parameters(const JobTicket& t, std::uint64_t hash) {
+  static std::map<std::string, std::int64_t> cache;
+  const auto& registry = model::ModelRegistry::instance();
+  if (!registry.contains(t.model)) return static_cast<std::int64_t>(hash % 10000000);
+  model::DataSpec spec;  // TaxiBJ: 32x32 -> 128x128, 7 external factors
+  spec.ext_dim = model::ext_col::kCount;
+  if (t.synthetic) {
+    spec.coarse_h = spec.coarse_w = t.synth.coarse_size;
+    spec.upscale = t.synth.upscale;
+  }
+  Config keys;
+  const auto& info = registry.get(t.model);
+  const auto accepted = info.keys();
+  for (const auto& [k, v] : t.settings.items())
+    if (std::find(accepted.begin(), accepted.end(), k) != accepted.end()) keys.set(k, v, "sweep");
+  const std::string key = fmt::format("{} {}x{} x{} {}", t.model, spec.coarse_h, spec.coarse_w, spec.upscale, keys.canonical(" "));
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  std::int64_t count = static_cast<std::int64_t>(hash % 10000000);
+  try {
+    count = model::count_parameters(*registry.create(t.model, spec, keys));
+  } catch (const std::exception&) {
+    // A configuration only the constructor rejects: keep the hashed count (fixture numbers are not real).
+  }
+  cache.emplace(key, count);
+  return count;
+}
+
+}  // namespace
+
+worker::RunResult FixtureRunner::run(const JobTicket& ticket, worker::RecordSink& sink, worker::Reducer& reducer,
+                                     const worker::EngineCallbacks&) {
+  std::uint64_t hash = 0;
+  for (std::size_t i = 0; i < ticket.id.size() && i < 16; ++i) {
+    const char c = ticket.id[i];
+    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0;
+    hash = hash * 16 + static_cast<std::uint64_t>(digit);
+  }
+  auto uniform = [&](std::uint64_t k) { return static_cast<double>(splitmix64(hash + k) >> 11) * 0x1.0p-53; };
+  auto metrics = [&](std::uint64_t k, double scale) {
+    data::FlowMetrics m;
+    m.mse = scale * (5.0 + 20.0 * uniform(k));
+    m.rmse = std::sqrt(m.mse);
+    m.mae = scale * (1.0 + 2.0 * uniform(k + 1));
+    m.mape = scale * (0.2 + 0.6 * uniform(k + 2));
+    return m;
+  };
+  worker::RunResult result;
+  result.device = "fixture";
+  result.ranks = reducer.size();
+  result.parameters = fixture_parameters(ticket, hash);
+  const std::int64_t epochs = std::clamp<std::int64_t>(ticket.settings.get_int("epochs", 3), 1, 3);
+  sink.begin(-1);
+  double seconds = 0;
+  for (std::int64_t e = 0; e < epochs; ++e) {
+    worker::EpochRecord r;
+    r.epoch = e;
+    // Later epochs are better, so the last one is the best-validation epoch.
+    r.valid = metrics(10, 1.0 + 0.1 * static_cast<double>(epochs - 1 - e));
+    r.train_loss = r.valid.mae;
+    r.lr = 1e-3;
+    r.seconds = 0.5 + 20.0 * uniform(20) * (1.0 + 0.02 * static_cast<double>(e));
+    r.samples_per_second = 1000.0 / r.seconds;
+    r.best = true;
+    seconds += r.seconds;
+    sink.epoch(r);
+    result.best_valid = r.valid;
+  }
+  result.test = metrics(0, 1.0);
+  result.epochs_run = epochs;
+  result.best_epoch = epochs - 1;
+  result.mean_epoch_seconds = seconds / static_cast<double>(epochs);
+  sink.result(result);
   return result;
 }
 

@@ -36,6 +36,11 @@ const fufi::Config& small_config(const std::string& model) {
   return model == "cufar" ? cufar : uno;
 }
 
+// A small model with safe_n2 (every block keeps its coarse value).
+std::shared_ptr<FufiModel> small_safe_model(const std::string& name, const DataSpec& spec) {
+  return ModelRegistry::instance().create(name, spec, small_config(name).merged_with(with({"safe_n2=true"})));
+}
+
 // Raw 7-column TaxiBJ ext rows with the given hours.
 torch::Tensor ext_rows(const std::vector<float>& hours) {
   const auto n = static_cast<std::int64_t>(hours.size());
@@ -137,8 +142,7 @@ TEST_P(CufarUnoModels, SafeN2KeepsEveryBlock) {
   torch::manual_seed(11);
   const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);
-  auto config = small_config(name).merged_with(with({"safe_n2=true"}));
-  auto model = ModelRegistry::instance().create(name, spec, config);
+  auto model = small_safe_model(name, spec);
   auto b = synthetic_batch(spec, {8, 9});
   auto out = model->forward({b.coarse, b.ext}).fine;
   EXPECT_TRUE(torch::allclose(block_sum(out, 4), b.coarse, 1e-4, 1e-4)) << name;
@@ -166,8 +170,7 @@ TEST_P(CufarUnoModels, HeadsAreChosenByHour) {
   torch::manual_seed(13);
   const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);
-  auto config = small_config(name).merged_with(with({"safe_n2=true"}));
-  auto model = ModelRegistry::instance().create(name, spec, config);
+  auto model = small_safe_model(name, spec);
   model->eval();
   auto b = synthetic_batch(spec, {9, 9});
   // The same maps and ext twice, then the second copy at another hour.

@@ -19,13 +19,19 @@ using fufi::Config;
 
 namespace {
 
+DataSpec make_spec(std::int64_t channels, std::int64_t h, std::int64_t w, std::int64_t upscale, std::int64_t ext_dim) {
+  DataSpec spec;
+  spec.channels = channels;
+  spec.coarse_h = h;
+  spec.coarse_w = w;
+  spec.upscale = upscale;
+  spec.ext_dim = ext_dim;
+  return spec;
+}
+
 // TaxiBJ at the reference defaults: 32×32 → 128×128, 7 ext columns, hours 7..21.
 DataSpec taxibj_spec() {
-  DataSpec spec;
-  spec.channels = 1;
-  spec.coarse_h = spec.coarse_w = 32;
-  spec.upscale = 4;
-  spec.ext_dim = 7;
+  auto spec = make_spec(1, 32, 32, 4, 7);
   spec.hour_offset = 7;
   spec.hour_slots = 15;
   return spec;
@@ -33,25 +39,13 @@ DataSpec taxibj_spec() {
 
 // A test-size TaxiBJ-like spec; coarse_to_fine_scale != 1 so that a model ignoring it is caught.
 DataSpec small_spec() {
-  DataSpec spec;
-  spec.channels = 1;
-  spec.coarse_h = spec.coarse_w = 8;
-  spec.upscale = 4;
-  spec.ext_dim = 7;
+  auto spec = make_spec(1, 8, 8, 4, 7);
   spec.coarse_to_fine_scale = 2.0;
   return spec;
 }
 
 // BikeNYC-like: 2 channels, ×2, no ext, a rectangular grid.
-DataSpec bike_spec() {
-  DataSpec spec;
-  spec.channels = 2;
-  spec.coarse_h = 8;
-  spec.coarse_w = 4;
-  spec.upscale = 2;
-  spec.ext_dim = 0;
-  return spec;
-}
+DataSpec bike_spec() { return make_spec(2, 8, 4, 2, 0); }
 
 std::int64_t count(const std::string& name, const DataSpec& spec, const std::vector<std::string>& sets = {}) {
   return count_parameters(*ModelRegistry::instance().create(name, spec, Config::from_assignments(sets)));

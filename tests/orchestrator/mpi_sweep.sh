@@ -10,6 +10,8 @@ FUFI=$1
 WORK=$2
 shift 2
 MPIRUN=("$@")
+# shellcheck source=tests/orchestrator/sweep_fixture.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sweep_fixture.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -25,17 +27,7 @@ check() {
   if [ "$got" = "$2" ]; then ok; else bad "$1: expected '$2', got '$got' ($3)"; fi
 }
 
-cat >tiny.toml <<'EOF'
-name = "tiny"
-seeds = 2
-[data]
-synthetic = "small"
-coarse_size = 8
-upscale = 4
-samples_per_task = 40
-[training]
-epochs = 2
-batch_size = 8
+write_sweep tiny.toml tiny 2 2 <<'EOF'
 [axes]
 model = ["srcnn", "uniform", "urbanfm"]
 task = "P1"
@@ -66,18 +58,8 @@ check "no new attempts" "6" "SELECT count(*) FROM attempts" db1/fufi.db
 
 # --- 3. kill -9 of mpirun mid-sweep, query while it runs, rerun
 # Long enough that jobs are still training when the ranks notice mpirun is gone (about 2 s later).
-cat >killed.toml <<'EOF'
-name = "killed"
-seeds = 2
-[data]
-synthetic = "small"
-coarse_size = 8
-upscale = 4
-samples_per_task = 40
-[training]
-epochs = 150
+write_sweep killed.toml killed 2 150 <<'EOF'
 patience = 0
-batch_size = 8
 [axes]
 model = ["srcnn", "uniform"]
 task = "P1"
@@ -128,17 +110,7 @@ echo "kill/resume: $("$FUFI" query db2/fufi.db --sql "SELECT group_concat(model 
 check "every epoch recorded once" "0" "SELECT count(*) FROM (SELECT j.job_id FROM jobs j JOIN epochs e ON e.job_id = j.job_id WHERE j.model != 'uniform' GROUP BY j.job_id HAVING count(*) != 150)" db2/fufi.db
 
 # --- 4. a failing job is recorded and retried while the rest finish
-cat >fail.toml <<'EOF'
-name = "fail"
-seeds = 1
-[data]
-synthetic = "small"
-coarse_size = 8
-upscale = 4
-samples_per_task = 40
-[training]
-epochs = 2
-batch_size = 8
+write_sweep fail.toml fail 1 2 <<'EOF'
 [axes]
 model = ["srcnn", "urbanfm"]
 task = "P1"

@@ -2,19 +2,11 @@
 # (the process runs the jobs itself), malformed sweep files, and `fufi query`. MPI runs: mpi_sweep.sh.
 
 # --- sweep: plan, run, rerun
+# shellcheck source=tests/orchestrator/sweep_fixture.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sweep_fixture.sh"
 S="$WORK/sweep"
 mkdir -p "$S"
-cat >"$S/tiny.toml" <<'EOF'
-name = "cli"
-seeds = 2
-[data]
-synthetic = "small"
-coarse_size = 8
-upscale = 4
-samples_per_task = 40
-[training]
-epochs = 1
-batch_size = 8
+write_sweep "$S/tiny.toml" cli 2 1 <<'EOF'
 [axes]
 model = ["uniform", "srcnn"]
 task = "P1"

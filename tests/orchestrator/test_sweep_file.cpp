@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
+#include <stdexcept>
 
+#include "fufi/core/build_info.h"
 #include "fufi/core/error.h"
 #include "fufi/orchestrator/sweep.h"
 
@@ -14,15 +17,20 @@ using namespace fufi::orchestrator;
 
 namespace {
 
-const char* kBase = R"(
-name = "unit"
-seeds = 2
-[data]
-synthetic = "small"
-coarse_size = 8
-upscale = 4
-samples_per_task = 40
-[training]
+// The [data] table every test sweep uses, shared with the shell tests (sweep_fixture.sh).
+std::string small_data_fixture() {
+  const std::string path = FUFI_SOURCE_ROOT "tests/orchestrator/fixtures/small_data.toml";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read the test fixture " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A 2 models x 2 tasks x 2 seeds sweep; [models.srcnn] channels is on line 16. Read on first use, not
+// at static initialisation, so that a missing fixture fails the tests that need it.
+const std::string& base_sweep() {
+  static const std::string text = "\nname = \"unit\"\nseeds = 2\n" + small_data_fixture() + R"([training]
 epochs = 2
 lr = 3e-4
 [axes]
@@ -31,6 +39,8 @@ task = ["P1", "P2"]
 [models.srcnn]
 channels = 8
 )";
+  return text;
+}
 
 // Expects a UsageError whose message contains every needle.
 void expect_error(const std::string& text, const std::vector<std::string>& needles) {
@@ -50,7 +60,7 @@ TEST(SweepHash, Sha256OfKnownVectors) {
 }
 
 TEST(SweepFile, ExpandsTheGridWithPerModelOverrides) {
-  const auto s = parse_sweep(kBase, "unit.toml");
+  const auto s = parse_sweep(base_sweep(), "unit.toml");
   EXPECT_EQ(s.name, "unit");
   EXPECT_EQ(s.max_attempts, 2);
   ASSERT_EQ(s.jobs.size(), 2u * 2u * 2u);  // models x tasks x seeds
@@ -97,14 +107,14 @@ name = "renamed"
   std::string text = reordered;
   text.erase(text.find("seeds = [1, 2]"));
   text = "seeds = [1, 2]\nname = \"renamed\"\n" + text;
-  const auto a = parse_sweep(kBase, "a.toml");
+  const auto a = parse_sweep(base_sweep(), "a.toml");
   const auto b = parse_sweep(text, "b.toml");
   std::set<std::string> ids_a, ids_b;
   for (const auto& j : a.jobs) ids_a.insert(j.id);
   for (const auto& j : b.jobs) ids_b.insert(j.id);
   EXPECT_EQ(ids_a, ids_b);
   // A different value is a different job.
-  std::string changed = kBase;
+  std::string changed = base_sweep();
   changed.replace(changed.find("epochs = 2"), 10, "epochs = 3");
   for (const auto& j : parse_sweep(changed, "c.toml").jobs) EXPECT_EQ(ids_a.count(j.id), 0u);
   // The id is the SHA-256 of the documented canonical text.

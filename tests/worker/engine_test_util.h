@@ -2,6 +2,8 @@
 // Shared by the engine tests: a tiny synthetic dataset on disk and a tiny deterministic test model.
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <string>
 
@@ -11,10 +13,17 @@
 
 namespace fufi::test {
 
+// A scratch directory under the system temp dir, private to this process: test binaries of several
+// build trees (or a CI clone beside a developer's tree) may run at the same time on one machine.
+// Not for MPI tests whose ranks must share a directory (their pids differ).
+inline std::filesystem::path process_temp_dir(const std::string& name) {
+  return std::filesystem::temp_directory_path() / ("fufi_test_" + name + "_" + std::to_string(::getpid()));
+}
+
 // P1 of the synthetic generator at 8x8 -> 32x32, 40 samples (28/4/8): trains in well under a second.
 inline std::string tiny_dataset(const std::string& name) {
   namespace fs = std::filesystem;
-  const auto dir = fs::temp_directory_path() / ("fufi_engine_" + name);
+  const auto dir = process_temp_dir("engine_" + name);
   if (!fs::exists(dir / "P1" / "test" / "Y.npy")) {
     data::SynthOptions o;
     o.tasks = {"P1"};
@@ -28,16 +37,23 @@ inline std::string tiny_dataset(const std::string& name) {
 }
 
 // conv3 -> ReLU -> conv3 -> PixelShuffle -> ReLU -> N2 -> recover: no BatchNorm, no dropout, so data-parallel
-// training must match single-rank training exactly (up to float summation order).
+// training must match single-rank training exactly (up to float summation order). Variants for the gradient
+// reduction: `unused_branch` adds a convolution forward never calls (as models with optional branches
+// have: its parameters get no gradient); `shared_conv` applies one 8->8 convolution twice (its weight gets two
+// gradient contributions per step).
 class TinyConvNet : public model::FufiModel {
  public:
-  explicit TinyConvNet(const model::DataSpec& spec) : spec_(spec) {
+  explicit TinyConvNet(const model::DataSpec& spec, bool unused_branch = false, bool shared_conv = false)
+      : spec_(spec) {
     c1_ = register_module("c1", torch::nn::Conv2d(torch::nn::Conv2dOptions(spec.channels, 8, 3).padding(1)));
+    if (shared_conv) mid_ = register_module("mid", torch::nn::Conv2d(torch::nn::Conv2dOptions(8, 8, 3).padding(1)));
     c2_ = register_module("c2", torch::nn::Conv2d(
                                     torch::nn::Conv2dOptions(8, spec.channels * spec.upscale * spec.upscale, 3).padding(1)));
+    if (unused_branch) register_module("unused", torch::nn::Conv2d(torch::nn::Conv2dOptions(8, 8, 3).padding(1)));
   }
   model::ModelOutput forward(const model::ModelInput& in) override {
     auto h = torch::relu(c1_->forward(in.coarse));
+    if (mid_) h = torch::relu(mid_->forward(torch::relu(mid_->forward(h))));
     auto raw = torch::relu(torch::pixel_shuffle(c2_->forward(h), spec_.upscale)) + 1e-3;
     auto density = model::n2_normalize(raw, spec_.upscale, 1e-7);
     return {model::recover_from_density(density, in.coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
@@ -45,17 +61,25 @@ class TinyConvNet : public model::FufiModel {
 
  private:
   model::DataSpec spec_;
-  torch::nn::Conv2d c1_{nullptr}, c2_{nullptr};
+  torch::nn::Conv2d c1_{nullptr}, mid_{nullptr}, c2_{nullptr};
 };
 
+// test_tiny_convnet, and its variants test_tiny_convnet_unused and test_tiny_convnet_shared.
 inline void register_tiny_convnet() {
   auto& r = model::ModelRegistry::instance();
   if (r.contains("test_tiny_convnet")) return;
-  model::ModelInfo info;
-  info.name = "test_tiny_convnet";
-  info.description = "test-only: two convs, no BatchNorm or dropout";
-  info.create = [](const model::DataSpec& spec, const Config&) { return std::make_shared<TinyConvNet>(spec); };
-  r.add(std::move(info));
+  auto add = [&](const std::string& name, bool unused, bool shared) {
+    model::ModelInfo info;
+    info.name = name;
+    info.description = "test-only: two convs, no BatchNorm or dropout";
+    info.create = [unused, shared](const model::DataSpec& spec, const Config&) {
+      return std::make_shared<TinyConvNet>(spec, unused, shared);
+    };
+    r.add(std::move(info));
+  };
+  add("test_tiny_convnet", false, false);
+  add("test_tiny_convnet_unused", true, false);
+  add("test_tiny_convnet_shared", false, true);
 }
 
 }  // namespace fufi::test

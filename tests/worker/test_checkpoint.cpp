@@ -10,6 +10,7 @@
 #include "fufi/core/error.h"
 #include "fufi/model/layers.h"
 #include "fufi/model/registry.h"
+#include "engine_test_util.h"
 #include "fufi/worker/checkpoint.h"
 
 using namespace fufi;
@@ -48,7 +49,7 @@ TEST(Checkpoint, EveryRegisteredModelRoundTrips) {
   spec.ext_dim = 7;
   spec.hour_offset = 0;
   spec.hour_slots = 24;
-  const auto dir = std::filesystem::temp_directory_path() / "fufi_ckpt_roundtrip";
+  const auto dir = test::process_temp_dir("ckpt_roundtrip");
   std::filesystem::create_directories(dir);
   torch::manual_seed(0);
   auto fine = torch::poisson(torch::rand({3, 1, 32, 32}) * 5);
@@ -83,7 +84,7 @@ TEST(Checkpoint, EveryRegisteredModelRoundTrips) {
 }
 
 TEST(Checkpoint, CorruptOrForeignFilesAreInputErrors) {
-  const auto dir = std::filesystem::temp_directory_path() / "fufi_ckpt_bad";
+  const auto dir = test::process_temp_dir("ckpt_bad");
   std::filesystem::create_directories(dir);
   const auto path = (dir / "bad.ckpt").string();
   { std::ofstream(path) << "not a checkpoint"; }

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string fresh_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("fufi_run_" + name);
+  auto d = test::process_temp_dir("run_" + name);
   fs::remove_all(d);
   return d.string();
 }
@@ -158,10 +158,49 @@ TEST_F(Engine, ResumeKeepsDropoutStream) {
 TEST_F(Engine, ResumeWithAnotherConfigIsRefused) {
   auto dir = fresh_dir("cfg_change");
   train("test_tiny_convnet", kTiny, dir, 1);
-  auto r = train("test_tiny_convnet", {"epochs=4", "batch_size=4", "threads=1", "loss=mse", "lr=0.1"}, dir);
+  // threads also differs: an execution-only key, so only lr is named.
+  auto r = train("test_tiny_convnet", {"epochs=4", "batch_size=4", "threads=2", "loss=mse", "lr=0.1"}, dir);
   EXPECT_EQ(r.status, "failed");
   EXPECT_EQ(r.error_class, "bad_config");
   EXPECT_NE(r.error.find("another configuration"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("key 'lr': 0.0003 in the checkpoint, 0.1 now"), std::string::npos) << r.error;
+  EXPECT_EQ(r.error.find("threads"), std::string::npos) << r.error;
+}
+
+TEST_F(Engine, ResumeUnderOtherExecutionOnlyKeysContinues) {
+  // Interrupted with 1 thread, resumed with 2 threads, another eval batch and grad_overlap=false: the same
+  // job. (Other thread counts may round differently, so the result is compared loosely.)
+  auto whole = fresh_dir("exec_whole"), parts = fresh_dir("exec_parts");
+  auto w = train("test_tiny_convnet", kTiny, whole);
+  ASSERT_EQ(w.status, "done") << w.error;
+  ASSERT_EQ(train("test_tiny_convnet", kTiny, parts, 2).status, "interrupted");
+  auto r = train("test_tiny_convnet",
+                 {"epochs=4", "batch_size=4", "threads=2", "loss=mse", "eval_batch_size=3", "grad_overlap=false",
+                  "grad_bucket_mb=1"},
+                 parts);
+  ASSERT_EQ(r.status, "done") << r.error;
+  EXPECT_EQ(r.epochs_run, 4);
+  EXPECT_NEAR(r.test.mse, w.test.mse, 1e-3 * w.test.mse);
+  // The checkpoint now records the configuration that finished the job.
+  EXPECT_EQ(read_checkpoint_meta(parts + "/last.ckpt").job_config.get_string("threads"), "2");
+}
+
+TEST_F(Engine, ExecutionOnlyKeysAreEngineKeysAndLeaveTheIdentity) {
+  for (const auto& key : execution_only_keys()) {
+    bool known = false;
+    for (const auto& spec : train_param_specs()) known = known || spec.key == key;
+    EXPECT_TRUE(known) << key;
+  }
+  const auto a = resolve_job_settings("test_tiny_convnet", Config::from_assignments({"threads=1", "grad_overlap=true"}), 1);
+  const auto b = resolve_job_settings("test_tiny_convnet", Config::from_assignments({"threads=3", "grad_overlap=false"}), 1);
+  const auto c = resolve_job_settings("test_tiny_convnet", Config::from_assignments({"threads=1", "bf16=false", "lr=0.1"}), 1);
+  EXPECT_NE(a.resolved.canonical(), b.resolved.canonical());
+  EXPECT_EQ(checkpoint_identity(a.resolved).canonical(), checkpoint_identity(b.resolved).canonical());
+  EXPECT_NE(checkpoint_identity(a.resolved).canonical(), checkpoint_identity(c.resolved).canonical());
+  EXPECT_FALSE(is_execution_only_key("batch_size"));
+  EXPECT_FALSE(is_execution_only_key("bf16"));
+  EXPECT_FALSE(is_execution_only_key("channels_last"));
+  EXPECT_THROW(resolve_job_settings("test_tiny_convnet", Config::from_assignments({"grad_bucket_mb=0"}), 1), UsageError);
 }
 
 TEST_F(Engine, DivergenceIsReportedWithEpochAndStep) {

@@ -18,6 +18,7 @@
 #include "fufi/model/losses.h"
 #include "fufi/model/registry.h"
 #include "fufi/worker/checkpoint.h"
+#include "fufi/worker/grad_overlap.h"
 #include "fufi/worker/tensors.h"
 #include "fufi/worker/train_config.h"
 
@@ -41,6 +42,22 @@ struct ClassifiedFailure : RuntimeError {
 #define FUFI_FAIL(cls, ...) throw ClassifiedFailure(cls, ::fmt::format(__VA_ARGS__), __FILE__, __LINE__)
 
 bool is_cuda(const std::string& device) { return device.rfind("cuda", 0) == 0; }
+
+// "key 'lr': 0.0003 in the checkpoint, 0.1 now; ..." for every key whose value differs.
+std::string config_differences(const Config& saved, const Config& now) {
+  std::string out;
+  auto note = [&](const std::string& key, const std::string& a, const std::string& b) {
+    out += fmt::format("{}key '{}': {} in the checkpoint, {} now", out.empty() ? "" : "; ", key, a, b);
+  };
+  for (const auto& [k, v] : saved.items()) {
+    auto it = now.items().find(k);
+    if (it == now.items().end()) note(k, v, "unset");
+    else if (it->second != v) note(k, v, it->second);
+  }
+  for (const auto& [k, v] : now.items())
+    if (!saved.items().count(k)) note(k, "unset", v);
+  return out;
+}
 
 torch::Device parse_device(const std::string& name) {
   if (!is_cuda(name)) return torch::kCPU;
@@ -227,13 +244,17 @@ RunResult train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, con
   bool resumed = false;
   if (job.resume && std::filesystem::exists(last_path)) {
     CheckpointMeta saved = read_checkpoint_meta(last_path);
-    FUFI_CHECK(saved.job_config.canonical() == settings.resolved.canonical(), UsageError,
-               "{}: the checkpoint was written by another configuration; use a new run directory "
-               "(checkpoint: {}; now: {})",
-               last_path, saved.job_config.canonical(), settings.resolved.canonical());
+    // Execution-only keys (threads, device, ...) may differ: the job is the same, only where and how fast
+    // it runs changed.
+    const std::string changed =
+        config_differences(checkpoint_identity(saved.job_config), checkpoint_identity(settings.resolved));
+    FUFI_CHECK(changed.empty(), UsageError,
+               "{}: the checkpoint was written by another configuration ({}); use a new run directory", last_path,
+               changed);
     load_checkpoint(last_path, *model, optimizer.get());
     if (cfg.channels_last) to_channels_last(*model);
     meta = saved;
+    meta.job_config = settings.resolved;  // provenance of what runs now
     resumed = true;
   } else {
     reducer.broadcast(state_tensors(*model));
@@ -259,6 +280,12 @@ RunResult train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, con
 
   const std::int64_t n = train.size();
   const std::int64_t steps = (n + cfg.batch_size - 1) / cfg.batch_size;
+  // Several ranks: gradient buckets are all-reduced from hooks while backward still runs (grad_overlap),
+  // else all at once after it. Both sum the same values; only when the communication happens differs.
+  std::unique_ptr<OverlappedGradReducer> overlap;
+  if (reducer.size() > 1 && cfg.grad_overlap)
+    overlap = std::make_unique<OverlappedGradReducer>(
+        params, reducer, static_cast<std::size_t>(cfg.grad_bucket_mb * 1024.0 * 1024.0));
   std::int64_t epochs_this_call = 0;
   bool stopped_early = false;
   for (std::int64_t epoch = meta.epoch + 1; epoch < cfg.epochs; ++epoch) {
@@ -301,12 +328,15 @@ RunResult train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, con
         finite = std::isfinite(local_loss);
         loss_sum += local_loss * static_cast<double>(r1 - r0);
       }
+      // Before any other collective: a rank without samples this step (no backward) launches its buckets
+      // here, so every rank issues the same collectives in the same order.
+      if (overlap) overlap->finish();
       std::vector<double> flags{finite ? 0.0 : 1.0};
       reducer.allreduce_sum(flags);
       if (flags[0] > 0)
         FUFI_FAIL("diverged", "non-finite training loss at epoch {}, step {} (lr {:.3g}); lower lr or set grad_clip",
                   epoch, step, lr);
-      if (reducer.size() > 1) {
+      if (reducer.size() > 1 && !overlap) {
         std::vector<torch::Tensor> grads;
         for (auto& p : params) {
           if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);

@@ -1,8 +1,11 @@
 #include "fufi/worker/reducer.h"
 
+#include <climits>
 #include <cstdlib>
+#include <mutex>
 
 #include "fufi/core/error.h"
+#include "reducer_detail.h"
 
 namespace fufi::worker {
 
@@ -24,8 +27,38 @@ class LocalReducer : public Reducer {
   std::string backend() const override { return "local"; }
   void broadcast(const std::vector<torch::Tensor>&) override {}
   void allreduce_sum(const std::vector<torch::Tensor>&) override {}
+  std::unique_ptr<PendingReduction> start_allreduce_sum(const torch::Tensor&) override {
+    return std::make_unique<detail::CompletedReduction>();
+  }
   void allreduce_sum(std::vector<double>&) override {}
   void barrier() override {}
+};
+
+// MPI_Iallreduce in flight. Open MPI advances it only inside MPI calls, hence test() between gradients.
+class MpiPendingReduction : public PendingReduction {
+ public:
+  MpiPendingReduction(torch::Tensor buffer, MPI_Request request) : buffer_(std::move(buffer)), request_(request) {}
+  ~MpiPendingReduction() override {
+    if (!done_) detail::keep_alive_forever(buffer_);
+  }
+  void wait() override {
+    if (done_) return;
+    check_mpi(MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait (all-reduce)");
+    done_ = true;
+  }
+  bool test() override {
+    if (!done_) {
+      int flag = 0;
+      check_mpi(MPI_Test(&request_, &flag, MPI_STATUS_IGNORE), "MPI_Test (all-reduce)");
+      done_ = flag != 0;
+    }
+    return done_;
+  }
+
+ private:
+  torch::Tensor buffer_;
+  MPI_Request request_;
+  bool done_ = false;
 };
 
 class MpiReducer : public Reducer {
@@ -42,9 +75,9 @@ class MpiReducer : public Reducer {
     if (size_ == 1) return;
     torch::NoGradGuard no_grad;
     for (const auto& bucket : plan_buckets(tensors, bucket_bytes_)) {
-      auto flat = flatten(tensors, bucket);
-      check_mpi(MPI_Bcast(flat.data_ptr<float>(), static_cast<int>(flat.numel()), MPI_FLOAT, 0, comm_), "MPI_Bcast");
-      unflatten(flat, tensors, bucket);
+      auto flat = flatten_bucket(tensors, bucket, torch::kCPU, "the MPI reducer");
+      check_mpi(MPI_Bcast(flat.data_ptr<float>(), count(flat), MPI_FLOAT, 0, comm_), "MPI_Bcast");
+      unflatten_bucket(flat, tensors, bucket);
     }
   }
 
@@ -52,12 +85,21 @@ class MpiReducer : public Reducer {
     if (size_ == 1) return;
     torch::NoGradGuard no_grad;
     for (const auto& bucket : plan_buckets(tensors, bucket_bytes_)) {
-      auto flat = flatten(tensors, bucket);
-      check_mpi(MPI_Allreduce(MPI_IN_PLACE, flat.data_ptr<float>(), static_cast<int>(flat.numel()), MPI_FLOAT, MPI_SUM,
-                              comm_),
+      auto flat = flatten_bucket(tensors, bucket, torch::kCPU, "the MPI reducer");
+      check_mpi(MPI_Allreduce(MPI_IN_PLACE, flat.data_ptr<float>(), count(flat), MPI_FLOAT, MPI_SUM, comm_),
                 "MPI_Allreduce");
-      unflatten(flat, tensors, bucket);
+      unflatten_bucket(flat, tensors, bucket);
     }
+  }
+
+  std::unique_ptr<PendingReduction> start_allreduce_sum(const torch::Tensor& flat) override {
+    FUFI_CHECK(flat.scalar_type() == torch::kFloat32 && flat.device().is_cpu() && flat.is_contiguous(), RuntimeError,
+               "the MPI reducer takes contiguous float32 CPU buffers");
+    if (size_ == 1 || flat.numel() == 0) return std::make_unique<detail::CompletedReduction>();
+    MPI_Request request = MPI_REQUEST_NULL;
+    check_mpi(MPI_Iallreduce(MPI_IN_PLACE, flat.data_ptr<float>(), count(flat), MPI_FLOAT, MPI_SUM, comm_, &request),
+              "MPI_Iallreduce");
+    return std::make_unique<MpiPendingReduction>(flat, request);
   }
 
   void allreduce_sum(std::vector<double>& values) override {
@@ -69,23 +111,10 @@ class MpiReducer : public Reducer {
   void barrier() override { check_mpi(MPI_Barrier(comm_), "MPI_Barrier"); }
 
  private:
-  static torch::Tensor flatten(const std::vector<torch::Tensor>& tensors, const std::vector<std::size_t>& bucket) {
-    std::vector<torch::Tensor> parts;
-    for (auto i : bucket) {
-      FUFI_CHECK(tensors[i].scalar_type() == torch::kFloat32 && tensors[i].device().is_cpu(), RuntimeError,
-                 "the MPI reducer takes float32 CPU tensors");
-      parts.push_back(tensors[i].reshape({-1}));
-    }
-    return torch::cat(parts).contiguous();
-  }
-  static void unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& tensors,
-                        const std::vector<std::size_t>& bucket) {
-    std::int64_t offset = 0;
-    for (auto i : bucket) {
-      auto n = tensors[i].numel();
-      tensors[i].copy_(flat.slice(0, offset, offset + n).view_as(tensors[i]));
-      offset += n;
-    }
+  static int count(const torch::Tensor& flat) {
+    FUFI_CHECK(flat.numel() <= INT_MAX, RuntimeError, "MPI reducer: a bucket of {} elements exceeds MPI's int count",
+               flat.numel());
+    return static_cast<int>(flat.numel());
   }
   MPI_Comm comm_;
   std::size_t bucket_bytes_;
@@ -113,6 +142,36 @@ std::vector<std::vector<std::size_t>> plan_buckets(const std::vector<torch::Tens
     current += bytes;
   }
   return buckets;
+}
+
+torch::Tensor flatten_bucket(const std::vector<torch::Tensor>& tensors, const std::vector<std::size_t>& bucket,
+                             c10::DeviceType device_type, const char* who) {
+  std::vector<torch::Tensor> parts;
+  parts.reserve(bucket.size());
+  for (auto i : bucket) {
+    FUFI_CHECK(tensors[i].scalar_type() == torch::kFloat32 && tensors[i].device().type() == device_type, RuntimeError,
+               "{} takes float32 {} tensors (got {} on {})", who, c10::DeviceTypeName(device_type, true),
+               c10::toString(tensors[i].scalar_type()), tensors[i].device().str());
+    parts.push_back(tensors[i].reshape({-1}));
+  }
+  return torch::cat(parts).contiguous();
+}
+
+void unflatten_bucket(const torch::Tensor& flat, const std::vector<torch::Tensor>& tensors,
+                      const std::vector<std::size_t>& bucket) {
+  std::int64_t offset = 0;
+  for (auto i : bucket) {
+    const auto n = tensors[i].numel();
+    tensors[i].copy_(flat.slice(0, offset, offset + n).view_as(tensors[i]));
+    offset += n;
+  }
+}
+
+void detail::keep_alive_forever(torch::Tensor buffer) {
+  static std::mutex mutex;
+  static auto* kept = new std::vector<torch::Tensor>();  // never destroyed: outlives static destruction too
+  std::lock_guard<std::mutex> lock(mutex);
+  kept->push_back(std::move(buffer));
 }
 
 std::unique_ptr<Reducer> make_local_reducer() { return std::make_unique<LocalReducer>(); }

@@ -3,6 +3,7 @@
 #include "fufi/core/build_info.h"
 #include "fufi/core/error.h"
 #include "fufi/worker/reducer.h"
+#include "reducer_detail.h"
 
 #if FUFI_NCCL_ENABLED
 #include <cuda_runtime.h>
@@ -20,6 +21,42 @@ namespace {
 void check_nccl(ncclResult_t rc, const char* what) {
   if (rc != ncclSuccess) FUFI_THROW(RuntimeError, "{} failed: {}", what, ncclGetErrorString(rc));
 }
+
+void check_cuda(cudaError_t rc, const char* what) {
+  if (rc != cudaSuccess) FUFI_THROW(RuntimeError, "{} failed: {}", what, cudaGetErrorString(rc));
+}
+
+cudaStream_t current_stream() {
+#if FUFI_CUDA_ENABLED
+  return c10::cuda::getCurrentCUDAStream().stream();  // torch's current stream on the current device
+#else
+  return nullptr;
+#endif
+}
+
+// ncclAllReduce enqueued on the communication stream; `done_` is recorded after it there. wait() makes the
+// caller's current stream wait for it on the device: the host does not block.
+class NcclPendingReduction : public PendingReduction {
+ public:
+  NcclPendingReduction(torch::Tensor buffer, cudaEvent_t done) : buffer_(std::move(buffer)), done_(done) {}
+  ~NcclPendingReduction() override {
+    // The buffer was allocated on the compute stream: once that stream waits for `done_`, freeing it is
+    // stream-ordered and safe. Without the wait the comm stream may still write into it.
+    if (!waited_) detail::keep_alive_forever(buffer_);
+    cudaEventDestroy(done_);  // released by CUDA once the event completes
+  }
+  void wait() override {
+    if (waited_) return;
+    check_cuda(cudaStreamWaitEvent(current_stream(), done_, 0), "cudaStreamWaitEvent");
+    waited_ = true;
+  }
+  bool test() override { return cudaEventQuery(done_) == cudaSuccess; }
+
+ private:
+  torch::Tensor buffer_;
+  cudaEvent_t done_;
+  bool waited_ = false;
+};
 
 class NcclReducer : public Reducer {
  public:
@@ -40,10 +77,13 @@ class NcclReducer : public Reducer {
     if (rank_ == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
     MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm);
     check_nccl(ncclCommInitRank(&comm_, size_, id, rank_), "ncclCommInitRank");
+    // Overlapped gradient reductions run here, beside backward's kernels on the compute stream.
+    check_cuda(cudaStreamCreateWithFlags(&comm_stream_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
 #endif
   }
   ~NcclReducer() override {
     if (comm_) ncclCommDestroy(comm_);
+    if (comm_stream_) cudaStreamDestroy(comm_stream_);
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -51,6 +91,25 @@ class NcclReducer : public Reducer {
 
   void broadcast(const std::vector<torch::Tensor>& tensors) override { collective(tensors, /*broadcast=*/true); }
   void allreduce_sum(const std::vector<torch::Tensor>& tensors) override { collective(tensors, /*broadcast=*/false); }
+
+  // The gradient copies into `flat` were enqueued on the current (compute) stream: the comm stream waits
+  // for them through an event, runs the all-reduce, and records `done` for wait().
+  std::unique_ptr<PendingReduction> start_allreduce_sum(const torch::Tensor& flat) override {
+    FUFI_CHECK(flat.is_cuda() && flat.scalar_type() == torch::kFloat32 && flat.is_contiguous(), RuntimeError,
+               "the NCCL reducer takes contiguous float32 CUDA buffers");
+    if (size_ == 1 || flat.numel() == 0) return std::make_unique<detail::CompletedReduction>();
+    cudaEvent_t ready = nullptr, done = nullptr;
+    check_cuda(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+    check_cuda(cudaEventRecord(ready, current_stream()), "cudaEventRecord");
+    check_cuda(cudaStreamWaitEvent(comm_stream_, ready, 0), "cudaStreamWaitEvent");
+    cudaEventDestroy(ready);  // the wait is enqueued; CUDA keeps what it needs
+    auto* ptr = flat.data_ptr<float>();
+    check_nccl(ncclAllReduce(ptr, ptr, static_cast<std::size_t>(flat.numel()), ncclFloat, ncclSum, comm_, comm_stream_),
+               "ncclAllReduce");
+    check_cuda(cudaEventCreateWithFlags(&done, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+    check_cuda(cudaEventRecord(done, comm_stream_), "cudaEventRecord");
+    return std::make_unique<NcclPendingReduction>(flat, done);
+  }
   // Host values are few (metric sums): MPI on the host avoids a device round trip.
   void allreduce_sum(std::vector<double>& values) override {
     if (size_ > 1 && !values.empty())
@@ -59,36 +118,19 @@ class NcclReducer : public Reducer {
   void barrier() override { MPI_Barrier(mpi_comm_); }
 
  private:
-  cudaStream_t stream() const {
-#if FUFI_CUDA_ENABLED
-    return c10::cuda::getCurrentCUDAStream().stream();  // launched on torch's current stream: no extra sync
-#else
-    return nullptr;
-#endif
-  }
+  // Blocking collectives run on torch's current stream: ordered with the compute, no extra sync.
   void collective(const std::vector<torch::Tensor>& tensors, bool broadcast) {
     if (size_ == 1) return;
     torch::NoGradGuard no_grad;
     for (const auto& bucket : plan_buckets(tensors, bucket_bytes_)) {
-      std::vector<torch::Tensor> parts;
-      for (auto i : bucket) {
-        FUFI_CHECK(tensors[i].is_cuda() && tensors[i].scalar_type() == torch::kFloat32, RuntimeError,
-                   "the NCCL reducer takes float32 CUDA tensors");
-        parts.push_back(tensors[i].reshape({-1}));
-      }
-      auto flat = torch::cat(parts).contiguous();
+      auto flat = flatten_bucket(tensors, bucket, torch::kCUDA, "the NCCL reducer");
       auto* ptr = flat.data_ptr<float>();
       const auto n = static_cast<std::size_t>(flat.numel());
       if (broadcast)
-        check_nccl(ncclBroadcast(ptr, ptr, n, ncclFloat, 0, comm_, stream()), "ncclBroadcast");
+        check_nccl(ncclBroadcast(ptr, ptr, n, ncclFloat, 0, comm_, current_stream()), "ncclBroadcast");
       else
-        check_nccl(ncclAllReduce(ptr, ptr, n, ncclFloat, ncclSum, comm_, stream()), "ncclAllReduce");
-      std::int64_t offset = 0;
-      for (auto i : bucket) {
-        auto numel = tensors[i].numel();
-        tensors[i].copy_(flat.slice(0, offset, offset + numel).view_as(tensors[i]));
-        offset += numel;
-      }
+        check_nccl(ncclAllReduce(ptr, ptr, n, ncclFloat, ncclSum, comm_, current_stream()), "ncclAllReduce");
+      unflatten_bucket(flat, tensors, bucket);
     }
   }
 
@@ -96,6 +138,7 @@ class NcclReducer : public Reducer {
   std::size_t bucket_bytes_;
   int rank_ = 0, size_ = 1;
   ncclComm_t comm_ = nullptr;
+  cudaStream_t comm_stream_ = nullptr;
 };
 
 }  // namespace

@@ -28,6 +28,8 @@ const std::vector<model::ParamSpec>& train_param_specs() {
       {"device", "cpu", "cpu, cuda or cuda:K"},
       {"bf16", "false", "bf16 autocast with fp32 master weights (CUDA only)"},
       {"channels_last", "true", "channels-last memory format for activations and conv weights"},
+      {"grad_overlap", "true", "data-parallel: all-reduce gradient buckets while backward runs (false: after it)"},
+      {"grad_bucket_mb", "4", "data-parallel: gradient bucket size in MB for the overlapped all-reduce"},
       {"recipe", "", "apply the model's named recipe (e.g. reference) under the user's keys"},
   };
   return specs;
@@ -61,6 +63,8 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
   t.device = c.get_string("device", t.device);
   t.bf16 = c.get_bool("bf16", t.bf16);
   t.channels_last = c.get_bool("channels_last", t.channels_last);
+  t.grad_overlap = c.get_bool("grad_overlap", t.grad_overlap);
+  t.grad_bucket_mb = c.get_double("grad_bucket_mb", t.grad_bucket_mb);
   t.recipe = c.get_string("recipe", t.recipe);
   t.seed = seed;
 
@@ -80,6 +84,8 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
   FUFI_CHECK(t.patience >= 0, UsageError, "key 'patience': must be >= 0");
   FUFI_CHECK(t.scaler_x > 0 && t.scaler_y > 0, UsageError, "keys 'scaler_x'/'scaler_y': must be positive");
   FUFI_CHECK(t.threads >= 0, UsageError, "key 'threads': must be >= 0");
+  FUFI_CHECK(t.grad_bucket_mb > 0 && t.grad_bucket_mb <= 4096, UsageError,
+             "key 'grad_bucket_mb': must be in (0, 4096], got {}", t.grad_bucket_mb);
   FUFI_CHECK(t.grad_clip >= 0 && t.weight_decay >= 0, UsageError, "keys 'grad_clip'/'weight_decay': must be >= 0");
   const bool cuda = t.device == "cuda" || t.device.rfind("cuda:", 0) == 0;
   FUFI_CHECK(t.device == "cpu" || cuda, UsageError, "key 'device': unknown device '{}' (cpu, cuda, cuda:K)", t.device);
@@ -88,6 +94,26 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& execution_only_keys() {
+  // Not here on purpose: batch_size (the optimisation itself), bf16 and channels_last (other kernels and,
+  // for bf16, other precision: they change the numbers beyond rounding order).
+  static const std::vector<std::string> keys{"threads", "device", "grad_overlap", "grad_bucket_mb", "eval_batch_size"};
+  return keys;
+}
+
+bool is_execution_only_key(const std::string& key) {
+  for (const auto& k : execution_only_keys())
+    if (k == key) return true;
+  return false;
+}
+
+Config checkpoint_identity(const Config& resolved) {
+  Config out;
+  for (const auto& [k, v] : resolved.items())
+    if (!is_execution_only_key(k)) out.set(k, v, resolved.source_of(k));
+  return out;
+}
 
 JobSettings resolve_job_settings(const std::string& model_name, const Config& user, std::uint64_t seed) {
   const auto& info = model::ModelRegistry::instance().get(model_name);

@@ -42,6 +42,34 @@ struct TrainBenchResult {
 // block sums as coarse maps, valid ext rows), data already in memory as contiguous tensors.
 TrainBenchResult bench_train(const TrainBenchOptions& options);
 
+// A data-parallel training step over the ranks of MPI_COMM_WORLD (run under mpirun): each rank computes
+// forward + backward on its share of `batch`, the gradients are summed across ranks, Adam steps. Modes:
+//   overlap  gradient buckets all-reduced from hooks while backward runs (training's grad_overlap=true)
+//   after    the same buckets all-reduced after backward                  (grad_overlap=false)
+//   none     no communication: the compute floor
+// The modes take turns within each repetition, so drift of the machine hits them alike.
+struct DpModeTiming {
+  std::string mode;
+  Timing step;  // the slowest rank's median, min and max
+};
+struct DpTrainBenchResult {
+  std::string model;
+  std::int64_t parameters = 0;
+  std::int64_t batch = 0;      // global
+  int ranks = 1;
+  int threads = 0;             // per rank
+  double bucket_mb = 0;
+  std::size_t buckets = 0;
+  std::vector<DpModeTiming> modes;
+  // (after − overlap) / (after − none): the share of the communication time that backward hides; NaN
+  // unless all three modes ran, or communication cost nothing measurable.
+  double hidden_fraction = 0;
+};
+DpTrainBenchResult bench_train_dp(const TrainBenchOptions& options, const std::vector<std::string>& modes,
+                                  double bucket_mb);
+std::string to_json(const DpTrainBenchResult& r);
+std::string to_table(const DpTrainBenchResult& r);
+
 struct InferBenchPoint {
   std::int64_t batch = 0;
   Timing batch_time;

@@ -1,7 +1,8 @@
 #pragma once
 // Pieces shared by the UrbanFM-family baselines (urbanfm, urbanpy, deeplgr, fode, urbanode) and by their
 // tests: input checks, the ODE step FODE/UrbanODE integrate with, UrbanPy's block-local linear layer and
-// its density KL term. Architectures: ../shared/reference/baselines.md §3; docs/models/urbanfm_family.md.
+// its density KL term. Their shared layers (UrbanInput, UrbanFMTrunk) are in baseline_blocks.h.
+// Architectures: ../shared/reference/baselines.md §3; docs/models/urbanfm_family.md.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "fufi/core/config.h"
+#include "fufi/model/baseline_blocks.h"
 #include "fufi/model/model.h"
 #include "fufi/model/registry.h"
 
@@ -35,12 +37,6 @@ void check_urban_input(const ModelInput& input, const DataSpec& spec, bool uses_
 // one-interval grid never leaves the warm-up. Returns y(dt), which includes y0.
 torch::Tensor rk4_three_eighths_step(const std::function<torch::Tensor(const torch::Tensor&)>& f,
                                      const torch::Tensor& y0, double dt = 1.0);
-
-// seq(x), or x itself when `seq` holds no module (e.g. residual_blocks=0): LibTorch's Sequential refuses
-// an empty forward.
-inline torch::Tensor forward_or_identity(torch::nn::Sequential& seq, const torch::Tensor& x) {
-  return seq->is_empty() ? x : seq->forward(x);
-}
 
 // UrbanPy's LocalConv: the map is cut into blocks×blocks tiles of block×block cells and each tile has
 // its own dense (block²·in × block²·out) matrix, so every coarse cell learns its own redistribution.

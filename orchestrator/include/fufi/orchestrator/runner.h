@@ -24,7 +24,7 @@ struct JobTicket {
   bool synthetic = false;
   data::SynthOptions synth;  // synthetic: a worker on another node regenerates the same bytes if missing
   // Set where the job runs, not sent: torch threads for a job that leaves `threads` at 0 (the cores this
-  // rank may use); a resumed job keeps the count it started with. 0: the engine's own default.
+  // rank may use; execution-only, so a resumed job may use another count). 0: the engine's own default.
   int worker_threads = 0;
 };
 
@@ -49,6 +49,17 @@ class TrainingRunner : public JobRunner {
 
 // Does nothing and reports success with zero metrics: measures the coordinator, MPI and DB overhead.
 class NoopRunner : public JobRunner {
+ public:
+  worker::RunResult run(const JobTicket& job, worker::RecordSink& sink, worker::Reducer& reducer,
+                        const worker::EngineCallbacks& callbacks) override;
+};
+
+// Completes every job at once with made-up but deterministic results, so that the report's tables and
+// figures can be produced from the paper's sweep files without hours of training (tests, docs): test and
+// validation metrics derived from the job id's hash, one epoch record per epoch (at most 3) with hashed
+// seconds, and the model's real parameter count (the registry's, at the job's data shape; cached).
+// Its device is "fixture", which `fufi report` prints as "fixture metrics (not measured)".
+class FixtureRunner : public JobRunner {
  public:
   worker::RunResult run(const JobTicket& job, worker::RecordSink& sink, worker::Reducer& reducer,
                         const worker::EngineCallbacks& callbacks) override;

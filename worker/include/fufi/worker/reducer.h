@@ -14,6 +14,18 @@ namespace fufi::worker {
 
 constexpr std::size_t kDefaultBucketBytes = 25u << 20;  // ~25 MB buckets, as PyTorch DDP
 
+// One all-reduce in flight (Reducer::start_allreduce_sum). Destroying it before wait() abandons it: the
+// buffer is then kept alive for the rest of the process, since the backend may still write into it.
+class PendingReduction {
+ public:
+  virtual ~PendingReduction() = default;
+  // Returns once the sum is in the buffer (CUDA: once the caller's current stream is ordered after it).
+  virtual void wait() = 0;
+  // Non-blocking: lets the backend make progress (MPI advances a non-blocking collective only inside MPI
+  // calls) and says whether it is complete.
+  virtual bool test() = 0;
+};
+
 class Reducer {
  public:
   virtual ~Reducer() = default;
@@ -24,6 +36,10 @@ class Reducer {
   virtual void broadcast(const std::vector<torch::Tensor>& tensors) = 0;
   // Sums float32 tensors across ranks in place, flattened into buckets of about bucket_bytes.
   virtual void allreduce_sum(const std::vector<torch::Tensor>& tensors) = 0;
+  // Starts summing one contiguous float32 buffer across ranks in place and returns at once. Every rank
+  // must start the same reductions in the same order, and call no other collective of this reducer
+  // between a start and its wait() unless all ranks do so at the same point.
+  virtual std::unique_ptr<PendingReduction> start_allreduce_sum(const torch::Tensor& flat) = 0;
   // Sums host values across ranks (metric sums, sample counts).
   virtual void allreduce_sum(std::vector<double>& values) = 0;
   virtual void barrier() = 0;
@@ -37,6 +53,13 @@ std::unique_ptr<Reducer> make_nccl_reducer(MPI_Comm comm, int cuda_device, std::
 // Groups tensors into buckets of at most `bucket_bytes` (a tensor larger than that is its own bucket),
 // in order. Shared by the MPI and NCCL backends; exposed for tests.
 std::vector<std::vector<std::size_t>> plan_buckets(const std::vector<torch::Tensor>& tensors, std::size_t bucket_bytes);
+
+// tensors[bucket] concatenated into one contiguous flat tensor, and back. Every tensor must be float32 on a
+// device of type `device_type`; `who` names the backend in the error otherwise.
+torch::Tensor flatten_bucket(const std::vector<torch::Tensor>& tensors, const std::vector<std::size_t>& bucket,
+                             c10::DeviceType device_type, const char* who);
+void unflatten_bucket(const torch::Tensor& flat, const std::vector<torch::Tensor>& tensors,
+                      const std::vector<std::size_t>& bucket);
 
 // MPI for one process: initialised on first use with MPI_THREAD_MULTIPLE when asked for (a run
 // without mpirun is a singleton world of one rank), finalised at exit.

@@ -30,6 +30,8 @@ struct TrainConfig {
   std::string device = "cpu";         // cpu | cuda | cuda:K
   bool bf16 = false;                  // CUDA only: bf16 autocast, fp32 master weights
   bool channels_last = true;          // NHWC activations and conv weights (faster oneDNN kernels on CPU)
+  bool grad_overlap = true;           // several ranks: all-reduce gradient buckets during backward
+  double grad_bucket_mb = 4.0;        // gradient bucket size of the overlapped all-reduce
   std::string recipe;                 // a named recipe of the model ("reference"), applied below user keys
   std::uint64_t seed = 0;
 };
@@ -43,6 +45,15 @@ struct JobSettings {
   Config loss;      // `loss_*` keys given by the user or the recipe
   Config resolved;  // everything, canonical: what identifies the job
 };
+
+// Keys that change how a job runs but not what it computes: threads, device, grad_overlap, grad_bucket_mb,
+// eval_batch_size. A checkpoint resumes under other values of these (a run interrupted on one machine may
+// continue on another). What they may change is float rounding, as any other thread count or device does.
+const std::vector<std::string>& execution_only_keys();
+bool is_execution_only_key(const std::string& key);
+
+// `resolved` without the execution-only keys: what must match for a checkpoint to be resumed.
+Config checkpoint_identity(const Config& resolved);
 
 // Splits and validates `user` for `model_name`; `seed` is the job's seed.
 JobSettings resolve_job_settings(const std::string& model_name, const Config& user, std::uint64_t seed);
