@@ -120,7 +120,17 @@ name = "renamed"
   // The id is the SHA-256 of the documented canonical text.
   const auto& j = a.jobs.front();
   EXPECT_EQ(j.id, sha256_hex(job_identity_text(a.data.identity(), j.task, j.resolved)));
-  EXPECT_EQ(job_identity_text(a.data.identity(), j.task, j.resolved).rfind("fufi-job-v1\ndata=synthetic:", 0), 0u);
+  EXPECT_EQ(job_identity_text(a.data.identity(), j.task, j.resolved).rfind("fufi-job-v2\ndata=synthetic:", 0), 0u);
+  // How a job runs is not what it computes: execution-only keys leave the ids alone (a rerun on another
+  // device or with other threads resumes the same jobs)...
+  const auto run_elsewhere =
+      parse_sweep(base_sweep(), "d.toml", {{"threads=1", "device=cpu", "grad_overlap=false", "grad_bucket_mb=8",
+                                           "eval_batch_size=5"}, ""});
+  std::set<std::string> ids_d;
+  for (const auto& job : run_elsewhere.jobs) ids_d.insert(job.id);
+  EXPECT_EQ(ids_a, ids_d);
+  // ...while they still reach the engine.
+  EXPECT_EQ(run_elsewhere.jobs.front().resolved.get_string("grad_bucket_mb"), "8");
 }
 
 TEST(SweepFile, VariantsFiltersSeedsAndSets) {
