@@ -200,7 +200,9 @@ std::string cell_text(const CellStats& c, int metric, bool with_std) {
   if (std::isnan(m)) return "—";
   std::string text = fmt_metric(m);
   const double sd = c.std(metric);
-  if (with_std && !std::isnan(sd)) text += " ± " + fmt_metric(sd);
+  // The spread at the mean's precision: "1.351 ± 0.008", not "1.351 ± 7.787e-03".
+  const bool fixed_mean = !(m != 0 && std::fabs(m) < 0.01);
+  if (with_std && !std::isnan(sd)) text += " ± " + (fixed_mean ? fmt::format("{:.3f}", sd) : fmt_metric(sd));
   if (c.done() < static_cast<int>(c.jobs.size())) text += "*";
   return text;
 }
@@ -358,9 +360,8 @@ const CellStats& cell_of(const Grid& g, const std::string& row, const std::strin
   return it == g.cells.end() ? empty : it->second;
 }
 
-// The measured table: best bold, second underlined per column; † where Welch's test of the row against
-// the reference row gives p < 0.05. `delta_row`: the paper's Δ% row (reference vs the best other row).
-DocTable measured_table(const Grid& g, bool with_std, bool delta_row, const std::string& label_header) {
+// Header of a rows x (task x metric) table: a label column, then one group of three metric columns per task.
+DocTable grid_table_frame(const Grid& g, const std::string& label_header, const std::string& metric_suffix) {
   DocTable t;
   t.header.push_back(label_header);
   t.groups.emplace_back("", 1);
@@ -368,10 +369,17 @@ DocTable measured_table(const Grid& g, bool with_std, bool delta_row, const std:
   for (const auto& task : g.tasks) {
     t.groups.emplace_back(task, 3);
     for (const auto& m : kMetricNames) {
-      t.header.push_back(m);
+      t.header.push_back(m + metric_suffix);
       t.right.push_back(true);
     }
   }
+  return t;
+}
+
+// The measured table: best bold, second underlined per column; † where Welch's test of the row against
+// the reference row gives p < 0.05. `delta_row`: the paper's Δ% row (reference vs the best other row).
+DocTable measured_table(const Grid& g, bool with_std, bool delta_row, const std::string& label_header) {
+  DocTable t = grid_table_frame(g, label_header, "");
   for (const auto& [key, label] : g.rows) t.rows.push_back({Cell{label}});
   for (const auto& task : g.tasks) {
     for (int m = 0; m < 3; ++m) {
@@ -410,17 +418,7 @@ DocTable measured_table(const Grid& g, bool with_std, bool delta_row, const std:
 
 DocTable paper_table(const Grid& g, const std::string& label_header, bool delta_row,
                      const std::function<std::optional<double>(const std::string&, const std::string&)>& paper_delta) {
-  DocTable t;
-  t.header.push_back(label_header);
-  t.groups.emplace_back("", 1);
-  t.right.push_back(false);
-  for (const auto& task : g.tasks) {
-    t.groups.emplace_back(task, 3);
-    for (const auto& m : kMetricNames) {
-      t.header.push_back(m);
-      t.right.push_back(true);
-    }
-  }
+  DocTable t = grid_table_frame(g, label_header, "");
   for (const auto& [key, label] : g.rows) t.rows.push_back({Cell{label}});
   for (const auto& task : g.tasks)
     for (int m = 0; m < 3; ++m) {
@@ -447,17 +445,7 @@ DocTable paper_table(const Grid& g, const std::string& label_header, bool delta_
 
 // (measured - paper) / paper per cell, in percent.
 DocTable versus_paper_table(const Grid& g, const std::string& label_header) {
-  DocTable t;
-  t.header.push_back(label_header);
-  t.groups.emplace_back("", 1);
-  t.right.push_back(false);
-  for (const auto& task : g.tasks) {
-    t.groups.emplace_back(task, 3);
-    for (const auto& m : kMetricNames) {
-      t.header.push_back(m + " %");
-      t.right.push_back(true);
-    }
-  }
+  DocTable t = grid_table_frame(g, label_header, " %");
   for (const auto& [key, label] : g.rows) {
     std::vector<Cell> row{Cell{label}};
     for (const auto& task : g.tasks)

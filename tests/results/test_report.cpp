@@ -320,6 +320,8 @@ TEST_F(Report, TableOneContents) {
   EXPECT_NE(md.find("Device: cpu."), std::string::npos);
   // PLGF P1 MSE: seeds 14.6, 14.7, 14.8: the best (bold), mean ± std.
   EXPECT_NE(md.find("**14.700 ± 0.100**"), std::string::npos) << md;
+  // A small spread keeps the mean's precision (MAPE = MSE / 50 here: 0.294 ± 0.002, not ± 2.000e-03).
+  EXPECT_NE(md.find("**0.294 ± 0.002**"), std::string::npos) << md;
   // UNO P1 MSE second (italic in Markdown) and significantly different from PLGF (†): 15.2 ± 0.1 vs 14.7 ± 0.1.
   EXPECT_NE(md.find("_15.200 ± 0.100_†"), std::string::npos) << md;
   // Δ row: PLGF vs best baseline (UNO) P1 MSE: (14.7 - 15.2) / 15.2 = -3.29 %.
