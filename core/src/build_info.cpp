@@ -12,8 +12,11 @@ bool built_with_cuda() { return std::string(FUFI_CUDA_ENABLED_STR) == "ON"; }
 bool built_with_nccl() { return std::string(FUFI_NCCL_ENABLED_STR) == "ON"; }
 
 std::string version_line() {
-  return fmt::format("fufi {} (commit {}, torch {}, cuda {}, nccl {})", version(), git_commit(),
-                     FUFI_TORCH_VERSION, built_with_cuda() ? "on" : "off", built_with_nccl() ? "on" : "off");
+  // The allocator is the fufi executable's (FUFI_WITH_TCMALLOC); test binaries keep glibc's.
+  const bool tcmalloc = std::string(FUFI_TCMALLOC_ENABLED_STR) == "ON";
+  return fmt::format("fufi {} (commit {}, torch {}, cuda {}, nccl {}, malloc {})", version(), git_commit(),
+                     FUFI_TORCH_VERSION, built_with_cuda() ? "on" : "off", built_with_nccl() ? "on" : "off",
+                     tcmalloc ? "tcmalloc" : "glibc");
 }
 
 }  // namespace fufi
