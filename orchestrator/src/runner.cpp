@@ -230,6 +230,8 @@ results::Provenance local_provenance() {
   }
   char host[256] = {0};
   if (gethostname(host, sizeof host - 1) == 0) p.host = host;
+  p.blas = blas_library();
+  p.malloc_library = malloc_library();
   return p;
 }
 

@@ -254,7 +254,8 @@ results::Outcome outcome_from(const json& j, const results::Provenance& where) {
 std::string provenance_json(const results::Provenance& p) {
   return text_of(json{{"fufi_version", p.fufi_version}, {"git_commit", p.git_commit}, {"torch_version", p.torch_version},
               {"cuda", p.cuda},                 {"nccl", p.nccl},             {"mpi_library", p.mpi_library},
-              {"host", p.host},                 {"gpu", p.gpu},               {"rank_group", p.rank_group}});
+              {"host", p.host},                 {"gpu", p.gpu},               {"rank_group", p.rank_group},
+              {"blas", p.blas},                 {"malloc", p.malloc_library}});
 }
 
 results::Provenance provenance_from(const json& j) {
@@ -268,6 +269,8 @@ results::Provenance provenance_from(const json& j) {
   p.host = j.at("host").get<std::string>();
   p.gpu = j.at("gpu").get<std::string>();
   p.rank_group = j.at("rank_group").get<std::string>();
+  p.blas = j.at("blas").get<std::string>();
+  p.malloc_library = j.at("malloc").get<std::string>();
   return p;
 }
 

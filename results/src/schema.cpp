@@ -226,8 +226,14 @@ GROUP BY s.sweep_id;
 
 #undef FUFI_CONFIG_COLUMN
 
+// Version 2: the BLAS and malloc a job ran with (both change speed; the BLAS also changes the numbers).
+const char* const kVersion2 = R"SQL(
+ALTER TABLE provenance ADD COLUMN blas TEXT;
+ALTER TABLE provenance ADD COLUMN malloc TEXT;
+)SQL";
+
 const std::vector<const char*>& migrations() {
-  static const std::vector<const char*> list{kVersion1};
+  static const std::vector<const char*> list{kVersion1, kVersion2};
   return list;
 }
 

@@ -15,6 +15,10 @@ else
   echo "FAIL: fufi bench orchestrator --format json"; head -5 "$WORK/bench_orch.json"; failed=$((failed + 1))
 fi
 expect 0 "50,done" "$FUFI" query "$WORK/bench_orch.db" --sql "SELECT count(*) || ',' || min(status) FROM jobs WHERE status = 'done'" --format csv
+# Provenance names the BLAS and malloc the worker really ran with: the same malloc `fufi --version` reports,
+# and a BLAS that is a file path (Debian's LibTorch resolves sgemm_ through libblas.so.3) or `none`.
+fufi_malloc=$("$FUFI" --version | sed -n 's/.*malloc \([^)]*\)).*/\1/p')
+expect 0 "50" "$FUFI" query "$WORK/bench_orch.db" --sql "SELECT count(*) FROM provenance WHERE malloc = '$fufi_malloc' AND malloc <> '' AND (blas LIKE '/%' OR blas = 'none')" --format csv
 expect 0 "jobs_per_s" "$FUFI" bench orchestrator --jobs 5
 expect 2 "needs a new database" "$FUFI" bench orchestrator --jobs 5 --db "$WORK/bench_orch.db"
 expect 2 "--jobs" "$FUFI" bench orchestrator --jobs 0

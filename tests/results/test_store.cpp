@@ -49,6 +49,8 @@ Outcome done_with_mse(double mse) {
   o.wall_seconds = 1.5;
   o.provenance.host = "testhost";
   o.provenance.device = "cpu";
+  o.provenance.blas = "/usr/lib/libblas.so.3";
+  o.provenance.malloc_library = "libtcmalloc_minimal.so.4";
   return o;
 }
 
@@ -159,6 +161,8 @@ TEST(ResultsStore, JobLifecycleRecordsEpochsResultsAndProvenance) {
   EXPECT_EQ(db.query_int("SELECT count(*) FROM results WHERE job_id = 'a'"), 2);  // valid + test
   EXPECT_EQ(db.query_int("SELECT count(*) FROM attempts WHERE job_id = 'a' AND status = 'done'"), 1);
   EXPECT_EQ(db.query_int("SELECT count(*) FROM provenance WHERE job_id = 'a' AND host = 'testhost'"), 1);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM provenance WHERE job_id = 'a' AND blas = '/usr/lib/libblas.so.3' "
+                         "AND malloc = 'libtcmalloc_minimal.so.4'"), 1);
   // A job that is not pending cannot be started.
   EXPECT_THROW(f.store->start_attempt("a", 2, f.run, "h", "g"), RuntimeError);
 }

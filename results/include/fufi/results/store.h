@@ -79,6 +79,7 @@ struct EpochRow {
 struct Provenance {
   std::string fufi_version, git_commit, torch_version, cuda, nccl, mpi_library;
   std::string host, device, gpu, rank_group;
+  std::string blas, malloc_library;  // fufi::blas_library(), fufi::malloc_library() of the worker
   int ranks = 1;
 };
 
