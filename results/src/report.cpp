@@ -491,6 +491,31 @@ std::string significance_note(const std::string& reference) {
       reference, reference);
 }
 
+// What Tables 1 and 2 share: the data/device lines, the measured table and its note, the paper's table (with a
+// Δ row when `paper_delta` is given), measured vs. paper, and the caveat for data that is not TaxiBJ. Returns
+// the data/device lines (the CSV repeats them).
+std::vector<std::string> add_grid_tables(
+    Section& s, const Grid& g, const SweepJobs& sweep, const ReportOptions& o, const std::string& label,
+    const std::string& note, const std::string& paper_caption,
+    const std::function<std::optional<double>(const std::string&, const std::string&)>& paper_delta) {
+  const auto rows = all_rows(sweep);
+  auto prov = provenance_lines(sweep, rows);
+  for (const auto& l : prov) s.blocks.push_back(text_block(l));
+  const bool delta_row = static_cast<bool>(paper_delta);
+  DocTable measured = measured_table(g, o.with_std, delta_row, label);
+  measured.caption = "Measured: mean over seeds";
+  s.blocks.push_back(table_block(measured));
+  s.blocks.push_back(text_block(note));
+  DocTable paper = paper_table(g, label, delta_row, paper_delta);
+  paper.caption = paper_caption;
+  s.blocks.push_back(table_block(paper));
+  DocTable versus = versus_paper_table(g, label);
+  versus.caption = "Measured vs. paper: (measured − paper) / paper";
+  s.blocks.push_back(table_block(versus));
+  if (!is_taxibj(rows)) s.blocks.push_back(text_block(kSyntheticCaveat));
+  return prov;
+}
+
 ItemOutput table1(const ReportItem& item, const SweepJobs& sweep, const ReportOptions& o) {
   ItemOutput out;
   Section& s = out.section;
@@ -514,23 +539,14 @@ ItemOutput table1(const ReportItem& item, const SweepJobs& sweep, const ReportOp
   g.paper = [](const std::string& row, const std::string& task, const std::string& metric) {
     return paper_value("table1", row, task, "", metric);
   };
-  const auto rows = all_rows(sweep);
-  const auto prov = provenance_lines(sweep, rows);
-  for (const auto& l : prov) s.blocks.push_back(text_block(l));
-  DocTable measured = measured_table(g, o.with_std, true, "Model");
-  measured.caption = "Measured: mean over seeds";
-  s.blocks.push_back(table_block(measured));
-  s.blocks.push_back(text_block(significance_note("plgf") +
-                                " Δ (%): PLGF against the best other model of each column, as in the paper (↓: PLGF lower)."));
-  DocTable paper = paper_table(g, "Model", true, [](const std::string& task, const std::string& metric) {
-    return paper_value("table1_delta_pct", "plgf", task, "", metric);
-  });
-  paper.caption = "Paper (Table 1 as published: TaxiBJ, NVIDIA 4090, mean of five runs)";
-  s.blocks.push_back(table_block(paper));
-  DocTable versus = versus_paper_table(g, "Model");
-  versus.caption = "Measured vs. paper: (measured − paper) / paper";
-  s.blocks.push_back(table_block(versus));
-  if (!is_taxibj(rows)) s.blocks.push_back(text_block(kSyntheticCaveat));
+  const auto prov = add_grid_tables(
+      s, g, sweep, o, "Model",
+      significance_note("plgf") +
+          " Δ (%): PLGF against the best other model of each column, as in the paper (↓: PLGF lower).",
+      "Paper (Table 1 as published: TaxiBJ, NVIDIA 4090, mean of five runs)",
+      [](const std::string& task, const std::string& metric) {
+        return paper_value("table1_delta_pct", "plgf", task, "", metric);
+      });
   MissingNotes notes;
   for (const auto& [model, label] : g.rows)
     for (const auto& task : g.tasks) {
@@ -570,20 +586,8 @@ ItemOutput table2(const ReportItem& item, const SweepJobs& sweep, const ReportOp
   g.paper = [](const std::string& row, const std::string& task, const std::string& metric) {
     return paper_value("table2", "plgf", task, row, metric);
   };
-  const auto rows = all_rows(sweep);
-  const auto prov = provenance_lines(sweep, rows);
-  for (const auto& l : prov) s.blocks.push_back(text_block(l));
-  DocTable measured = measured_table(g, o.with_std, false, "Method");
-  measured.caption = "Measured: mean over seeds";
-  s.blocks.push_back(table_block(measured));
-  s.blocks.push_back(text_block(significance_note("full")));
-  DocTable paper = paper_table(g, "Method", false, nullptr);
-  paper.caption = "Paper (Table 2 as published: TaxiBJ Task 1)";
-  s.blocks.push_back(table_block(paper));
-  DocTable versus = versus_paper_table(g, "Method");
-  versus.caption = "Measured vs. paper: (measured − paper) / paper";
-  s.blocks.push_back(table_block(versus));
-  if (!is_taxibj(rows)) s.blocks.push_back(text_block(kSyntheticCaveat));
+  const auto prov = add_grid_tables(s, g, sweep, o, "Method", significance_note("full"),
+                                    "Paper (Table 2 as published: TaxiBJ Task 1)", nullptr);
   MissingNotes notes;
   for (const auto& [key, label] : g.rows)
     for (const auto& task : g.tasks) note_missing(notes, fmt::format("{} {}", key, task), cell_of(g, key, task));

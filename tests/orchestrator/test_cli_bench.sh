@@ -24,6 +24,10 @@ expect 2 "needs a new database" "$FUFI" bench orchestrator --jobs 5 --db "$WORK/
 expect 2 "--jobs" "$FUFI" bench orchestrator --jobs 0
 expect 2 "--format" "$FUFI" bench orchestrator --jobs 5 --format xml
 
+# --- bench train --dp and the overlap keys: bad values name the option or key (exit 2)
+expect 2 "--dp: unknown mode 'bogus'" "$FUFI" bench train --model srcnn --dp bogus --steps 1
+expect 2 "key 'grad_bucket_mb'" "$FUFI" train --model uniform --data "$WORK/syn" --task P1 --set grad_bucket_mb=0 --out "$WORK/bad_bucket"
+
 # --- the same under mpirun: rank 0 coordinates, two worker ranks take the jobs
 if command -v mpirun >/dev/null 2>&1; then
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 3 --oversubscribe --bind-to none \
