@@ -2,6 +2,11 @@
 # the LibTorch inside PyTorch on GPU machines (pass -DCMAKE_PREFIX_PATH=<torch cmake prefix>).
 
 find_package(Torch REQUIRED)
+# LibTorch 1.13 (Debian) needs C++17; ATen's headers require C++20 from PyTorch 2.12 on (GPU machines build
+# against whatever PyTorch they have). Targets are created after this file, so they pick the standard up.
+if(Torch_VERSION VERSION_GREATER_EQUAL 2.12)
+  set(CMAKE_CXX_STANDARD 20)
+endif()
 find_package(fmt REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(SQLite3 REQUIRED)
@@ -55,8 +60,12 @@ if(NOT FUFI_WITH_NCCL STREQUAL "OFF")
   endif()
   find_package(CUDAToolkit QUIET)
   if(CUDAToolkit_FOUND)
-    find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS} ${CUDAToolkit_LIBRARY_ROOT}/include)
-    find_library(NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
+    # NCCL_ROOT: e.g. the nvidia/nccl folder of PyTorch's pip wheels (scripts/gpu-build finds it), whose
+    # library has only its versioned name libnccl.so.2. Preferred over the toolkit's so that fufi and
+    # LibTorch load one NCCL.
+    find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${NCCL_ROOT}/include ${CUDAToolkit_INCLUDE_DIRS}
+              ${CUDAToolkit_LIBRARY_ROOT}/include)
+    find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2 HINTS ${NCCL_ROOT}/lib ${CUDAToolkit_LIBRARY_DIR})
   endif()
   if(CUDAToolkit_FOUND AND NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
     set(FUFI_NCCL_ENABLED ON)

@@ -16,8 +16,10 @@
 #include "fufi/model/layers.h"
 #include "fufi/model/losses.h"
 #include "fufi/model/registry.h"
-#include "fufi/worker/grad_overlap.h"
+#include "fufi/worker/device.h"
 #include "fufi/worker/reducer.h"
+#include "fufi/worker/train_config.h"
+#include "fufi/worker/training_step.h"
 
 namespace fufi::bench {
 
@@ -27,22 +29,15 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-std::int64_t peak_rss_bytes() {
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
-}
-
 int resolve_threads(int threads) {
   return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-// Realistic inputs: zero-inflated integer fine maps, their exact block sums, valid ext rows.
-model::ModelInput make_input(const model::DataSpec& s, std::int64_t batch, torch::Tensor* fine_out, bool channels_last) {
+// Realistic inputs: zero-inflated integer fine maps, their exact block sums, valid ext rows (on the CPU).
+model::ModelInput make_input(const model::DataSpec& s, std::int64_t batch, torch::Tensor* fine_out) {
   auto rate = torch::rand({batch, s.channels, s.fine_h(), s.fine_w()}).pow(3) * 20.0;
   auto fine = torch::poisson(rate);
   auto coarse = model::block_sum(fine, s.upscale);
-  if (channels_last) coarse = coarse.contiguous(torch::MemoryFormat::ChannelsLast);
   torch::Tensor ext;
   if (s.ext_dim > 0) {
     ext = torch::rand({batch, 7});
@@ -56,11 +51,46 @@ model::ModelInput make_input(const model::DataSpec& s, std::int64_t batch, torch
   return {coarse, ext};
 }
 
-void to_channels_last(torch::nn::Module& m) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : m.parameters())
-    if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
-}
+// Batches of the benchmark: a few distinct ones taken in turn, so that no step reads what the previous one
+// left in a cache. Resident on the device, or on the host (pinned for CUDA) and copied every step.
+class InputPool {
+ public:
+  InputPool(const model::DataSpec& spec, std::int64_t batch, const torch::Device& device, bool host_data,
+            bool channels_last, int count = 4)
+      : device_(device), host_data_(host_data), channels_last_(channels_last) {
+    for (int i = 0; i < count; ++i) {
+      torch::Tensor fine;
+      auto in = make_input(spec, batch, &fine);
+      worker::StepInput s{in.coarse, fine, in.ext};
+      if (host_data_ && device.is_cuda()) {
+        s.X = s.X.pin_memory();
+        s.Y = s.Y.pin_memory();
+        if (s.ext.defined()) s.ext = s.ext.pin_memory();
+      } else {
+        s = on_device(s);
+      }
+      inputs_.push_back(s);
+    }
+  }
+  // The i-th batch on the device, first `n` samples (n <= batch).
+  worker::StepInput get(std::int64_t i, std::int64_t n) const {
+    const auto& s = inputs_[static_cast<std::size_t>(i) % inputs_.size()];
+    worker::StepInput out{s.X.slice(0, 0, n), s.Y.slice(0, 0, n), s.ext.defined() ? s.ext.slice(0, 0, n) : s.ext};
+    return host_data_ ? on_device(out) : out;
+  }
+
+ private:
+  worker::StepInput on_device(worker::StepInput s) const {
+    s.X = s.X.to(device_, /*non_blocking=*/true);
+    if (channels_last_) s.X = s.X.contiguous(torch::MemoryFormat::ChannelsLast);
+    s.Y = s.Y.to(device_, true);
+    if (s.ext.defined()) s.ext = s.ext.to(device_, true);
+    return s;
+  }
+  torch::Device device_;
+  bool host_data_, channels_last_;
+  std::vector<worker::StepInput> inputs_;
+};
 
 nlohmann::json timing_json(const Timing& t, const std::string& prefix) {
   return {{prefix + "_median", t.median_ms}, {prefix + "_min", t.min_ms}, {prefix + "_max", t.max_ms}};
@@ -82,70 +112,110 @@ Timing summarize(std::vector<double> samples) {
 
 namespace {
 
+// What a benchmark trains: the job's settings resolved and validated as `fufi train` does it, the model on
+// its device in its memory format, the loss, and an Adam over the trainable parameters.
 struct TrainSetup {
+  worker::JobSettings settings;
+  torch::Device device = torch::kCPU;
   std::shared_ptr<model::FufiModel> model;
-  std::shared_ptr<model::Loss> loss;
-  bool channels_last = true;
+  std::shared_ptr<model::Loss> loss;  // null: the model's own objective
+  std::unique_ptr<torch::optim::Adam> optimizer;
 };
 
-// The model and loss of a training benchmark from the `--set` keys (model keys, loss, loss_*, channels_last).
-TrainSetup make_train_setup(const TrainBenchOptions& o) {
-  Config model_keys, loss_keys;
-  std::string loss_name = "dualfocal";
+TrainSetup make_train_setup(const TrainBenchOptions& o, const std::string& device) {
+  Config keys = o.settings;
+  FUFI_CHECK(!keys.has("device"), UsageError, "--set device=...: use --device");
+  keys.set("device", device, "--device");
   TrainSetup t;
-  for (const auto& [k, v] : o.settings.items()) {
-    if (k == "loss") loss_name = v;
-    else if (k == "channels_last") t.channels_last = o.settings.get_bool(k);
-    else if (k.rfind("loss_", 0) == 0) loss_keys.set(k, v, o.settings.source_of(k));
-    else model_keys.set(k, v, o.settings.source_of(k));
-  }
-  t.model = model::ModelRegistry::instance().create(o.model, o.spec, model_keys);
-  if (t.channels_last) to_channels_last(*t.model);
-  FUFI_CHECK(t.model->trainable(), UsageError, "model '{}' has nothing to train; use fufi bench infer", o.model);
-  t.loss = model::make_loss(loss_name, loss_keys, 1.0);
+  t.settings = worker::resolve_job_settings(o.model, keys, o.seed);
+  const auto& cfg = t.settings.train;
+  t.device = worker::parse_device(cfg.device);
+  torch::manual_seed(o.seed);
+  t.model = model::ModelRegistry::instance().create(o.model, o.spec, t.settings.model);
+  t.model->to(t.device);
+  if (cfg.channels_last) worker::to_channels_last(*t.model);
+  if (cfg.loss != "model") t.loss = model::make_loss(cfg.loss, t.settings.loss, cfg.scaler_y);
+  std::vector<torch::Tensor> params;
+  for (auto& p : t.model->parameters())
+    if (p.requires_grad()) params.push_back(p);
+  FUFI_CHECK(t.model->trainable() && !params.empty(), UsageError,
+             "model '{}' has nothing to train; use fufi bench infer", o.model);
+  t.optimizer = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(cfg.lr));
   return t;
+}
+
+void check_counts(const TrainBenchOptions& o) {
+  FUFI_CHECK(o.batch > 0 && o.steps > 0 && o.warmup >= 0, UsageError,
+             "--batch and --steps must be positive and --warmup >= 0");
+  FUFI_CHECK(o.epoch_samples >= 0, UsageError, "--epoch-samples must be >= 0, got {}", o.epoch_samples);
 }
 
 }  // namespace
 
 TrainBenchResult bench_train(const TrainBenchOptions& o) {
-  FUFI_CHECK(o.batch > 0 && o.steps > 0 && o.warmup >= 0, UsageError, "--batch and --steps must be positive");
+  check_counts(o);
   const int threads = resolve_threads(o.threads);
   torch::set_num_threads(threads);
-  torch::manual_seed(o.seed);
-  auto setup = make_train_setup(o);
-  auto& model = setup.model;
-  auto& loss = setup.loss;
-  const bool channels_last = setup.channels_last;
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(3e-4));
-  torch::Tensor fine;
-  auto input = make_input(o.spec, o.batch, &fine, channels_last);
-  model->train();
+  auto setup = make_train_setup(o, o.device);
+  const auto& cfg = setup.settings.train;
+  const torch::Device device = setup.device;
+  auto local = worker::make_local_reducer();
+  worker::TrainingStep step(*setup.model, setup.loss, *setup.optimizer, *local, worker::step_options_from(cfg));
+  const InputPool pool(o.spec, o.batch, device, o.host_data, cfg.channels_last);
+  setup.model->train();
 
+  for (std::int64_t i = 0; i < o.warmup; ++i) step.run(pool.get(i, o.batch), o.batch);
+  worker::synchronize(device);
+  worker::reset_peak_memory(device);
+  // Each step on its own: the device drains after every step, as when the host reads the loss each step.
   std::vector<double> times;
-  for (std::int64_t i = 0; i < o.warmup + o.steps; ++i) {
+  for (std::int64_t i = 0; i < o.steps; ++i) {
     const auto t0 = Clock::now();
-    optimizer.zero_grad();
-    auto out = model->forward(input);
-    loss->forward(out.fine, fine).backward();
-    optimizer.step();
-    if (i >= o.warmup) times.push_back(ms_since(t0));
+    step.run(pool.get(i, o.batch), o.batch);
+    worker::synchronize(device);
+    times.push_back(ms_since(t0));
   }
+  // Back to back, as the engine runs an epoch: the host queues the next step while the device works.
+  const auto t0 = Clock::now();
+  for (std::int64_t i = 0; i < o.steps; ++i) step.run(pool.get(i, o.batch), o.batch);
+  worker::synchronize(device);
+  const double pipelined = ms_since(t0) / static_cast<double>(o.steps);
+
   TrainBenchResult r;
+  if (o.epoch_samples > 0) {
+    const std::int64_t steps_per_epoch = (o.epoch_samples + o.batch - 1) / o.batch;
+    std::vector<double> epochs;
+    for (std::int64_t e = 0; e < o.steps + 1; ++e) {  // the first is a warm-up for the short last batch
+      const auto e0 = Clock::now();
+      for (std::int64_t s = 0; s < steps_per_epoch; ++s)
+        step.run(pool.get(s, std::min(o.batch, o.epoch_samples - s * o.batch)), std::min(o.batch, o.epoch_samples - s * o.batch));
+      worker::synchronize(device);
+      if (e > 0) epochs.push_back(ms_since(e0));
+    }
+    r.epoch_samples = o.epoch_samples;
+    r.epoch = summarize(epochs);
+  }
   r.model = o.model;
-  r.parameters = model::count_parameters(*model);
+  r.parameters = model::count_parameters(*setup.model);
   r.batch = o.batch;
   r.threads = threads;
-  r.channels_last = channels_last;
+  r.device = device.str();
+  r.device_name = worker::device_description(device);
+  r.channels_last = cfg.channels_last;
+  r.bf16 = cfg.bf16;
+  r.adam_impl = cfg.adam_impl;
+  r.host_data = o.host_data;
+  r.cuda_graph = step.graph_status();
   r.step = summarize(times);
-  r.samples_per_second = 1000.0 * static_cast<double>(o.batch) / r.step.median_ms;
-  r.peak_memory_bytes = peak_rss_bytes();
+  r.pipelined_step_ms = pipelined;
+  r.samples_per_second = 1000.0 * static_cast<double>(o.batch) / pipelined;
+  r.peak_memory_bytes = worker::peak_memory_bytes(device);
   return r;
 }
 
 DpTrainBenchResult bench_train_dp(const TrainBenchOptions& o, const std::vector<std::string>& modes,
                                   double bucket_mb) {
-  FUFI_CHECK(o.batch > 0 && o.steps > 0 && o.warmup >= 0, UsageError, "--batch and --steps must be positive");
+  check_counts(o);
   FUFI_CHECK(bucket_mb > 0, UsageError, "--bucket-mb: must be positive, got {}", bucket_mb);
   FUFI_CHECK(!modes.empty(), UsageError, "--dp: name at least one of overlap, after, none");
   for (const auto& m : modes)
@@ -156,58 +226,46 @@ DpTrainBenchResult bench_train_dp(const TrainBenchOptions& o, const std::vector<
   // As training does: the node's cores shared by the ranks on it, unless set.
   const int threads = o.threads > 0 ? o.threads : std::max(1, resolve_threads(0) / std::max(1, world.local_size));
   torch::set_num_threads(threads);
-  torch::manual_seed(o.seed);
-  auto setup = make_train_setup(o);
-  auto& model = setup.model;
-  auto reducer = worker::make_mpi_reducer(MPI_COMM_WORLD);
-  std::vector<torch::Tensor> params, state;
-  for (auto& p : model->parameters())
-    if (p.requires_grad()) params.push_back(p);
-  for (auto& p : model->parameters()) state.push_back(p.data());
+  // Each rank its own GPU (cuda:local_rank), as the sweep places a job's ranks.
+  const bool cuda = worker::is_cuda_device_name(o.device);
+  const std::string device = cuda ? fmt::format("cuda:{}", world.local_rank) : o.device;
+  auto setup = make_train_setup(o, device);
+  const auto& cfg = setup.settings.train;
+  std::unique_ptr<worker::Reducer> reducer = cuda ? worker::make_nccl_reducer(MPI_COMM_WORLD, world.local_rank)
+                                                  : worker::make_mpi_reducer(MPI_COMM_WORLD);
+  auto none = worker::make_local_reducer();
+  std::vector<torch::Tensor> state;
+  for (auto& p : setup.model->parameters()) state.push_back(p.data());
   reducer->broadcast(state);
-  torch::optim::Adam optimizer(params, torch::optim::AdamOptions(3e-4));
-  const auto bucket_bytes = static_cast<std::size_t>(bucket_mb * 1024.0 * 1024.0);
-  std::size_t buckets = 0;
   // This rank's share of the global batch, with its own samples.
   const std::int64_t share = o.batch * (world.rank + 1) / world.size - o.batch * world.rank / world.size;
   torch::manual_seed(o.seed + 1 + static_cast<std::uint64_t>(world.rank));
-  torch::Tensor fine;
-  auto input = make_input(o.spec, share, &fine, setup.channels_last);
-  model->train();
+  const InputPool pool(o.spec, share, setup.device, o.host_data, cfg.channels_last);
+  setup.model->train();
 
-  // The hooks exist only during `overlap` steps (set up and removed outside the timed region): in the other
-  // modes backward must run without them.
+  // One TrainingStep per mode and repetition, made outside the timed region: the overlap mode's gradient
+  // hooks must not exist while the other modes run.
+  std::size_t buckets = 0;
   std::vector<std::vector<double>> times(modes.size());
   for (std::int64_t i = 0; i < o.warmup + o.steps; ++i) {
     for (std::size_t m = 0; m < modes.size(); ++m) {
-      std::unique_ptr<worker::OverlappedGradReducer> overlap;
-      if (modes[m] == "overlap") {
-        overlap = std::make_unique<worker::OverlappedGradReducer>(params, *reducer, bucket_bytes);
-        buckets = overlap->buckets().size();
-      }
+      auto options = worker::step_options_from(cfg);
+      options.grad_overlap = modes[m] == "overlap";
+      options.grad_bucket_mb = bucket_mb;
+      worker::TrainingStep step(*setup.model, setup.loss, *setup.optimizer, modes[m] == "none" ? *none : *reducer,
+                                options);
+      buckets = std::max(buckets, step.gradient_buckets());
+      worker::synchronize(setup.device);
       reducer->barrier();
       const auto t0 = Clock::now();
-      optimizer.zero_grad();
-      auto out = model->forward(input);
-      setup.loss->forward(out.fine, fine).backward();
-      if (overlap) {
-        overlap->finish();
-      } else {
-        for (auto& p : params)
-          if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-        if (modes[m] == "after") {
-          std::vector<torch::Tensor> grads;
-          for (auto& p : params) grads.push_back(p.grad());
-          reducer->allreduce_sum(grads);
-        }
-      }
-      optimizer.step();
+      step.run(pool.get(i, share), o.batch);
+      worker::synchronize(setup.device);
       if (i >= o.warmup) times[m].push_back(ms_since(t0));
     }
   }
   DpTrainBenchResult r;
   r.model = o.model;
-  r.parameters = model::count_parameters(*model);
+  r.parameters = model::count_parameters(*setup.model);
   r.batch = o.batch;
   r.ranks = world.size;
   r.threads = threads;
@@ -233,31 +291,37 @@ DpTrainBenchResult bench_train_dp(const TrainBenchOptions& o, const std::vector<
 }
 
 InferBenchResult bench_infer(const TrainBenchOptions& o, const std::vector<std::int64_t>& batches) {
+  FUFI_CHECK(o.steps > 0 && o.warmup >= 0, UsageError, "--steps must be positive and --warmup >= 0");
   const int threads = resolve_threads(o.threads);
   torch::set_num_threads(threads);
+  Config keys = o.settings;
+  FUFI_CHECK(!keys.has("device"), UsageError, "--set device=...: use --device");
+  keys.set("device", o.device, "--device");
+  const auto settings = worker::resolve_job_settings(o.model, keys, o.seed);
+  const auto& cfg = settings.train;
+  const torch::Device device = worker::parse_device(cfg.device);
   torch::manual_seed(o.seed);
-  Config model_keys;
-  bool channels_last = true;
-  for (const auto& [k, v] : o.settings.items()) {
-    if (k == "channels_last") channels_last = o.settings.get_bool(k);
-    else if (k != "loss" && k.rfind("loss_", 0) != 0) model_keys.set(k, v, o.settings.source_of(k));
-  }
-  auto model = model::ModelRegistry::instance().create(o.model, o.spec, model_keys);
-  if (channels_last) to_channels_last(*model);
+  auto model = model::ModelRegistry::instance().create(o.model, o.spec, settings.model);
+  model->to(device);
+  if (cfg.channels_last) worker::to_channels_last(*model);
   model->eval();
   InferBenchResult r;
   r.model = o.model;
   r.parameters = model::count_parameters(*model);
   r.threads = threads;
+  r.device = device.str();
+  r.bf16 = cfg.bf16;
   c10::InferenceMode guard;
+  worker::AutocastScope autocast(cfg.bf16);
   for (auto b : batches) {
     FUFI_CHECK(b > 0, UsageError, "--batches: batch sizes must be positive, got {}", b);
-    torch::Tensor fine;
-    auto input = make_input(o.spec, b, &fine, channels_last);
+    const InputPool pool(o.spec, b, device, o.host_data, cfg.channels_last);
     std::vector<double> times;
     for (std::int64_t i = 0; i < o.warmup + o.steps; ++i) {
+      const auto in = pool.get(i, b);
       const auto t0 = Clock::now();
-      auto out = model->forward(input);
+      auto out = model->forward({in.X, in.ext});
+      worker::synchronize(device);
       (void)out;
       if (i >= o.warmup) times.push_back(ms_since(t0));
     }
@@ -317,11 +381,23 @@ std::string to_json(const TrainBenchResult& r) {
                    {"parameters", r.parameters},
                    {"batch", r.batch},
                    {"threads", r.threads},
+                   {"device", r.device},
+                   {"device_name", r.device_name},
                    {"channels_last", r.channels_last},
+                   {"bf16", r.bf16},
+                   {"adam_impl", r.adam_impl},
+                   {"host_data", r.host_data},
+                   {"cuda_graph", r.cuda_graph},
                    {"repetitions", r.step.repetitions},
+                   {"pipelined_step_ms", r.pipelined_step_ms},
                    {"samples_per_second", r.samples_per_second},
                    {"peak_memory_bytes", r.peak_memory_bytes}};
   j.update(timing_json(r.step, "step_ms"));
+  if (r.epoch_samples > 0) {
+    j["epoch_samples"] = r.epoch_samples;
+    j["epochs"] = r.epoch.repetitions;
+    j.update(timing_json(r.epoch, "epoch_ms"));
+  }
   return j.dump(2) + "\n";
 }
 
@@ -332,7 +408,8 @@ std::string to_json(const InferBenchResult& r) {
     j.update(timing_json(p.batch_time, "batch_ms"));
     points.push_back(j);
   }
-  return nlohmann::json{{"model", r.model}, {"parameters", r.parameters}, {"threads", r.threads}, {"points", points}}
+  return nlohmann::json{{"model", r.model},   {"parameters", r.parameters}, {"threads", r.threads},
+                        {"device", r.device}, {"bf16", r.bf16},             {"points", points}}
              .dump(2) + "\n";
 }
 
@@ -347,11 +424,18 @@ std::string to_json(const AllreduceResult& r) {
 }
 
 std::string to_table(const TrainBenchResult& r) {
-  return fmt::format(
-      "{}: {} parameters, batch {}, {} threads, channels_last {}\n"
-      "  train step  median {:.1f} ms  min {:.1f}  max {:.1f}  ({} steps)  {:.1f} samples/s  peak RSS {:.0f} MB\n",
-      r.model, r.parameters, r.batch, r.threads, r.channels_last ? "on" : "off", r.step.median_ms, r.step.min_ms,
-      r.step.max_ms, r.step.repetitions, r.samples_per_second, static_cast<double>(r.peak_memory_bytes) / 1e6);
+  std::string out = fmt::format(
+      "{}: {} parameters, batch {}, {} ({}), {} threads, channels_last {}, bf16 {}, adam {}, data {}, cuda_graph {}\n"
+      "  train step  median {:.2f} ms  min {:.2f}  max {:.2f}  ({} steps, synchronised each)\n"
+      "  pipelined   {:.2f} ms/step  {:.1f} samples/s  peak memory {:.0f} MB\n",
+      r.model, r.parameters, r.batch, r.device, r.device_name, r.threads, r.channels_last ? "on" : "off",
+      r.bf16 ? "on" : "off", r.adam_impl, r.host_data ? "host" : "resident", r.cuda_graph, r.step.median_ms,
+      r.step.min_ms, r.step.max_ms, r.step.repetitions, r.pipelined_step_ms, r.samples_per_second,
+      static_cast<double>(r.peak_memory_bytes) / 1e6);
+  if (r.epoch_samples > 0)
+    out += fmt::format("  epoch of {} samples  median {:.1f} ms  min {:.1f}  max {:.1f}  ({} epochs)\n", r.epoch_samples,
+                       r.epoch.median_ms, r.epoch.min_ms, r.epoch.max_ms, r.epoch.repetitions);
+  return out;
 }
 
 std::string to_json(const DpTrainBenchResult& r) {
@@ -382,7 +466,8 @@ std::string to_table(const DpTrainBenchResult& r) {
 }
 
 std::string to_table(const InferBenchResult& r) {
-  std::string out = fmt::format("{}: {} parameters, {} threads, inference\n", r.model, r.parameters, r.threads);
+  std::string out = fmt::format("{}: {} parameters, {}, {} threads, bf16 {}, inference\n", r.model, r.parameters,
+                                r.device, r.threads, r.bf16 ? "on" : "off");
   for (const auto& p : r.points)
     out += fmt::format("  batch {:>4}  median {:>9.2f} ms  min {:>9.2f}  max {:>9.2f}  {:>9.1f} maps/s\n", p.batch,
                        p.batch_time.median_ms, p.batch_time.min_ms, p.batch_time.max_ms, p.maps_per_second);

@@ -26,6 +26,8 @@ struct BenchArgs {
   std::string backend = "mpi";
   std::string bytes = "4KB,256KB,4MB,16MB,64MB";
   std::string device = "cpu";
+  bool host_data = false;
+  std::int64_t epoch_samples = 0;
   std::string dp_modes;    // bench train --dp
   double bucket_mb = 4.0;  // bench train --bucket-mb (training's grad_bucket_mb default)
 };
@@ -35,9 +37,10 @@ void check_format(const std::string& f) {
 }
 
 bench::TrainBenchOptions train_options(const BenchArgs& a) {
-  FUFI_CHECK(a.device == "cpu", UsageError, "--device {}: the GPU benchmarks need a CUDA build (scripts/gpu-build)",
-             a.device);
   bench::TrainBenchOptions o;
+  o.device = a.device;
+  o.host_data = a.host_data;
+  o.epoch_samples = a.epoch_samples;
   o.model = a.model;
   o.settings = Config::from_assignments(a.sets, "--set");
   o.spec = to_data_spec(a.shape);
@@ -60,11 +63,13 @@ std::vector<std::int64_t> int_list(const std::string& text, const std::string& o
 
 void add_common(CLI::App* cmd, BenchArgs& a) {
   cmd->add_option("--model", a.model, "Registered model")->required();
-  cmd->add_option("--set", a.sets, "key=value: model keys, loss, loss_*, channels_last");
+  cmd->add_option("--set", a.sets,
+                  "key=value: any training key (model keys, loss, loss_*, channels_last, bf16, adam_impl, cuda_graph)");
   cmd->add_option("--steps", a.steps, "Timed repetitions")->capture_default_str();
   cmd->add_option("--warmup", a.warmup, "Untimed warm-up repetitions")->capture_default_str();
   cmd->add_option("--threads", a.threads, "Torch threads (0 = all cores, as training with one rank)");
-  cmd->add_option("--device", a.device, "cpu (cuda with a CUDA build)")->capture_default_str();
+  cmd->add_option("--device", a.device, "cpu, cuda or cuda:K (CUDA builds)")->capture_default_str();
+  cmd->add_flag("--host-data", a.host_data, "Inputs on the host, copied to the device every step (default: resident)");
   cmd->add_option("--format", a.format, "table or json")->capture_default_str();
   add_data_shape_options(cmd, a.shape);
 }
@@ -80,6 +85,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   add_common(train, *t);
   train->add_option("--batch", t->batch, "Batch size (with --dp: the global batch, split across the ranks)")
       ->capture_default_str();
+  train->add_option("--epoch-samples", t->epoch_samples,
+                    "Also time whole epochs of this many samples (e.g. 1530, TaxiBJ P1's training split)");
   train->add_option("--dp", t->dp_modes,
                     "Data-parallel step under mpirun, comma-separated modes: overlap (all-reduce during backward), "
                     "after (after backward), none (no communication)");

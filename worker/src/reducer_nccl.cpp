@@ -18,13 +18,20 @@ namespace fufi::worker {
 #if FUFI_NCCL_ENABLED
 namespace {
 
-void check_nccl(ncclResult_t rc, const char* what) {
-  if (rc != ncclSuccess) FUFI_THROW(RuntimeError, "{} failed: {}", what, ncclGetErrorString(rc));
-}
-
-void check_cuda(cudaError_t rc, const char* what) {
-  if (rc != cudaSuccess) FUFI_THROW(RuntimeError, "{} failed: {}", what, cudaGetErrorString(rc));
-}
+// Checks that name the failing call and record its call site (as tiny-cuda-nn's CUDA_CHECK_THROW does),
+// not the site of a helper function.
+#define FUFI_NCCL_CHECK(call)                                                                     \
+  do {                                                                                            \
+    const ncclResult_t fufi_nccl_rc_ = (call);                                                    \
+    if (fufi_nccl_rc_ != ncclSuccess)                                                             \
+      FUFI_THROW(RuntimeError, "{} failed: {}", #call, ncclGetErrorString(fufi_nccl_rc_));        \
+  } while (0)
+#define FUFI_CUDA_CHECK(call)                                                                     \
+  do {                                                                                            \
+    const cudaError_t fufi_cuda_rc_ = (call);                                                     \
+    if (fufi_cuda_rc_ != cudaSuccess)                                                             \
+      FUFI_THROW(RuntimeError, "{} failed: {}", #call, cudaGetErrorString(fufi_cuda_rc_));        \
+  } while (0)
 
 cudaStream_t current_stream() {
 #if FUFI_CUDA_ENABLED
@@ -47,7 +54,7 @@ class NcclPendingReduction : public PendingReduction {
   }
   void wait() override {
     if (waited_) return;
-    check_cuda(cudaStreamWaitEvent(current_stream(), done_, 0), "cudaStreamWaitEvent");
+    FUFI_CUDA_CHECK(cudaStreamWaitEvent(current_stream(), done_, 0));
     waited_ = true;
   }
   bool test() override { return cudaEventQuery(done_) == cudaSuccess; }
@@ -72,13 +79,13 @@ class NcclReducer : public Reducer {
     FUFI_THROW(RuntimeError, "NCCL reducer: fufi was built against a LibTorch without CUDA; rebuild with scripts/gpu-build");
 #else
     FUFI_CHECK(device >= 0 && device < count, RuntimeError, "NCCL reducer: CUDA device {} of {}", device, count);
-    cudaSetDevice(device);
+    FUFI_CUDA_CHECK(cudaSetDevice(device));
     ncclUniqueId id;
-    if (rank_ == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
+    if (rank_ == 0) FUFI_NCCL_CHECK(ncclGetUniqueId(&id));
     MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm);
-    check_nccl(ncclCommInitRank(&comm_, size_, id, rank_), "ncclCommInitRank");
+    FUFI_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
     // Overlapped gradient reductions run here, beside backward's kernels on the compute stream.
-    check_cuda(cudaStreamCreateWithFlags(&comm_stream_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+    FUFI_CUDA_CHECK(cudaStreamCreateWithFlags(&comm_stream_, cudaStreamNonBlocking));
 #endif
   }
   ~NcclReducer() override {
@@ -97,17 +104,19 @@ class NcclReducer : public Reducer {
   std::unique_ptr<PendingReduction> start_allreduce_sum(const torch::Tensor& flat) override {
     FUFI_CHECK(flat.is_cuda() && flat.scalar_type() == torch::kFloat32 && flat.is_contiguous(), RuntimeError,
                "the NCCL reducer takes contiguous float32 CUDA buffers");
-    if (size_ == 1 || flat.numel() == 0) return std::make_unique<detail::CompletedReduction>();
+    // A group of one still runs NCCL (a copy in place): the 1-rank round trip of scripts/gpu-check exercises
+    // the same calls as a real group.
+    if (flat.numel() == 0) return std::make_unique<detail::CompletedReduction>();
     cudaEvent_t ready = nullptr, done = nullptr;
-    check_cuda(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming), "cudaEventCreateWithFlags");
-    check_cuda(cudaEventRecord(ready, current_stream()), "cudaEventRecord");
-    check_cuda(cudaStreamWaitEvent(comm_stream_, ready, 0), "cudaStreamWaitEvent");
+    FUFI_CUDA_CHECK(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming));
+    FUFI_CUDA_CHECK(cudaEventRecord(ready, current_stream()));
+    FUFI_CUDA_CHECK(cudaStreamWaitEvent(comm_stream_, ready, 0));
     cudaEventDestroy(ready);  // the wait is enqueued; CUDA keeps what it needs
     auto* ptr = flat.data_ptr<float>();
-    check_nccl(ncclAllReduce(ptr, ptr, static_cast<std::size_t>(flat.numel()), ncclFloat, ncclSum, comm_, comm_stream_),
-               "ncclAllReduce");
-    check_cuda(cudaEventCreateWithFlags(&done, cudaEventDisableTiming), "cudaEventCreateWithFlags");
-    check_cuda(cudaEventRecord(done, comm_stream_), "cudaEventRecord");
+    FUFI_NCCL_CHECK(
+        ncclAllReduce(ptr, ptr, static_cast<std::size_t>(flat.numel()), ncclFloat, ncclSum, comm_, comm_stream_));
+    FUFI_CUDA_CHECK(cudaEventCreateWithFlags(&done, cudaEventDisableTiming));
+    FUFI_CUDA_CHECK(cudaEventRecord(done, comm_stream_));
     return std::make_unique<NcclPendingReduction>(flat, done);
   }
   // Host values are few (metric sums): MPI on the host avoids a device round trip.
@@ -120,16 +129,15 @@ class NcclReducer : public Reducer {
  private:
   // Blocking collectives run on torch's current stream: ordered with the compute, no extra sync.
   void collective(const std::vector<torch::Tensor>& tensors, bool broadcast) {
-    if (size_ == 1) return;
     torch::NoGradGuard no_grad;
     for (const auto& bucket : plan_buckets(tensors, bucket_bytes_)) {
       auto flat = flatten_bucket(tensors, bucket, torch::kCUDA, "the NCCL reducer");
       auto* ptr = flat.data_ptr<float>();
       const auto n = static_cast<std::size_t>(flat.numel());
       if (broadcast)
-        check_nccl(ncclBroadcast(ptr, ptr, n, ncclFloat, 0, comm_, current_stream()), "ncclBroadcast");
+        FUFI_NCCL_CHECK(ncclBroadcast(ptr, ptr, n, ncclFloat, 0, comm_, current_stream()));
       else
-        check_nccl(ncclAllReduce(ptr, ptr, n, ncclFloat, ncclSum, comm_, current_stream()), "ncclAllReduce");
+        FUFI_NCCL_CHECK(ncclAllReduce(ptr, ptr, n, ncclFloat, ncclSum, comm_, current_stream()));
       unflatten_bucket(flat, tensors, bucket);
     }
   }

@@ -5,6 +5,8 @@
 #include "fufi/core/error.h"
 #include "fufi/core/strings.h"
 #include "fufi/model/losses.h"
+#include "fufi/worker/adam.h"
+#include "fufi/worker/device.h"
 
 namespace fufi::worker {
 
@@ -28,6 +30,10 @@ const std::vector<model::ParamSpec>& train_param_specs() {
       {"device", "cpu", "cpu, cuda or cuda:K"},
       {"bf16", "false", "bf16 autocast with fp32 master weights (CUDA only)"},
       {"channels_last", "true", "channels-last memory format for activations and conv weights"},
+      {"adam_impl", "foreach",
+       "Adam's implementation: for_loop, foreach (multi-tensor kernels; bitwise equal to for_loop on the CPU) or "
+       "fused (CUDA, LibTorch >= 2.0)"},
+      {"cuda_graph", "false", "CUDA: capture forward + backward once and replay it as a CUDA graph"},
       {"grad_overlap", "true", "data-parallel: all-reduce gradient buckets while backward runs (false: after it)"},
       {"grad_bucket_mb", "4", "data-parallel: gradient bucket size in MB for the overlapped all-reduce"},
       {"recipe", "", "apply the model's named recipe (e.g. reference) under the user's keys"},
@@ -63,6 +69,8 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
   t.device = c.get_string("device", t.device);
   t.bf16 = c.get_bool("bf16", t.bf16);
   t.channels_last = c.get_bool("channels_last", t.channels_last);
+  t.adam_impl = c.get_string("adam_impl", t.adam_impl);
+  t.cuda_graph = c.get_bool("cuda_graph", t.cuda_graph);
   t.grad_overlap = c.get_bool("grad_overlap", t.grad_overlap);
   t.grad_bucket_mb = c.get_double("grad_bucket_mb", t.grad_bucket_mb);
   t.recipe = c.get_string("recipe", t.recipe);
@@ -87,9 +95,12 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
   FUFI_CHECK(t.grad_bucket_mb > 0 && t.grad_bucket_mb <= 4096, UsageError,
              "key 'grad_bucket_mb': must be in (0, 4096], got {}", t.grad_bucket_mb);
   FUFI_CHECK(t.grad_clip >= 0 && t.weight_decay >= 0, UsageError, "keys 'grad_clip'/'weight_decay': must be >= 0");
-  const bool cuda = t.device == "cuda" || t.device.rfind("cuda:", 0) == 0;
-  FUFI_CHECK(t.device == "cpu" || cuda, UsageError, "key 'device': unknown device '{}' (cpu, cuda, cuda:K)", t.device);
+  cuda_index_of(t.device);  // validates cpu | cuda | cuda:K with K an index
+  const bool cuda = is_cuda_device_name(t.device);
   FUFI_CHECK(!t.bf16 || cuda, UsageError, "key 'bf16': bf16 autocast needs device=cuda");
+  FUFI_CHECK(!t.cuda_graph || cuda, UsageError, "key 'cuda_graph': CUDA graphs need device=cuda");
+  const AdamImpl adam = parse_adam_impl(t.adam_impl);
+  FUFI_CHECK(adam != AdamImpl::Fused || cuda, UsageError, "key 'adam_impl': fused needs device=cuda");
   return t;
 }
 
@@ -98,7 +109,10 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
 const std::vector<std::string>& execution_only_keys() {
   // Not here on purpose: batch_size (the optimisation itself), bf16 and channels_last (other kernels and,
   // for bf16, other precision: they change the numbers beyond rounding order).
-  static const std::vector<std::string> keys{"threads", "device", "grad_overlap", "grad_bucket_mb", "eval_batch_size"};
+  // adam_impl and cuda_graph run the same arithmetic with other kernels (foreach is bitwise for_loop on the
+  // CPU; tests/worker/test_adam.cpp), so they are how a job runs, like the thread count.
+  static const std::vector<std::string> keys{"threads",         "device",    "grad_overlap", "grad_bucket_mb",
+                                             "eval_batch_size", "adam_impl", "cuda_graph"};
   return keys;
 }
 

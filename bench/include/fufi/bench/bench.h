@@ -18,13 +18,22 @@ Timing summarize(std::vector<double> samples_ms);
 
 struct TrainBenchOptions {
   std::string model;
-  Config settings;             // model keys (and `loss`, `channels_last`, `loss_*`)
+  // Any key a training job takes (model keys, loss, loss_*, channels_last, bf16, adam_impl, cuda_graph, ...),
+  // validated as `fufi train` validates them; `device` comes from the field below.
+  Config settings;
   model::DataSpec spec;        // the data shape (TaxiBJ 32->128 with ext by default)
+  std::string device = "cpu";  // cpu | cuda | cuda:K
   std::int64_t batch = 16;
   std::int64_t steps = 10;
   std::int64_t warmup = 2;
   int threads = 0;             // 0: all cores (the training default for one rank)
   std::uint64_t seed = 1;
+  // Inputs live on the host (pinned on CUDA) and are copied to the device every step, instead of being
+  // resident there as the engine keeps them: the cost of not keeping data on the GPU.
+  bool host_data = false;
+  // > 0: also time whole epochs of this many samples (batches of `batch`, a short last one), `steps` of
+  // them after one warm-up epoch, with one synchronisation per epoch, as training runs them.
+  std::int64_t epoch_samples = 0;
 };
 
 struct TrainBenchResult {
@@ -32,18 +41,29 @@ struct TrainBenchResult {
   std::int64_t parameters = 0;
   std::int64_t batch = 0;
   int threads = 0;
+  std::string device;          // "cpu", "cuda:0"
+  std::string device_name;     // "cpu", "NVIDIA H200"
   bool channels_last = true;
-  Timing step;                 // forward + backward + Adam step
-  double samples_per_second = 0;
-  std::int64_t peak_memory_bytes = 0;
+  bool bf16 = false;
+  std::string adam_impl;
+  bool host_data = false;
+  std::string cuda_graph;      // TrainingStep::graph_status() after the run ("off", "replaying", "eager: ...")
+  Timing step;                 // one training step, the device synchronised after each (wall clock)
+  double pipelined_step_ms = 0;  // mean step of `steps` steps run back to back with one synchronisation
+  double samples_per_second = 0;  // from pipelined_step_ms
+  std::int64_t epoch_samples = 0;
+  Timing epoch;                // whole epochs (epoch_samples > 0), in ms
+  std::int64_t peak_memory_bytes = 0;  // CUDA allocator peak on a GPU, process peak RSS on the CPU
 };
 
-// Forward + backward + Adam on realistic inputs (gamma-distributed integer fine maps and their exact
-// block sums as coarse maps, valid ext rows), data already in memory as contiguous tensors.
+// The engine's training step (worker::TrainingStep: forward, loss, backward, Adam) on realistic inputs
+// (zero-inflated integer fine maps and their exact block sums as coarse maps, valid ext rows), four
+// distinct batches in turn, on the CPU or a GPU.
 TrainBenchResult bench_train(const TrainBenchOptions& options);
 
-// A data-parallel training step over the ranks of MPI_COMM_WORLD (run under mpirun): each rank computes
-// forward + backward on its share of `batch`, the gradients are summed across ranks, Adam steps. Modes:
+// The engine's data-parallel training step over the ranks of MPI_COMM_WORLD (run under mpirun; MPI on the
+// CPU, NCCL with a CUDA device): each rank computes forward + backward on its share of `batch`, the
+// gradients are summed across ranks, Adam steps. Modes:
 //   overlap  gradient buckets all-reduced from hooks while backward runs (training's grad_overlap=true)
 //   after    the same buckets all-reduced after backward                  (grad_overlap=false)
 //   none     no communication: the compute floor
@@ -79,6 +99,8 @@ struct InferBenchResult {
   std::string model;
   std::int64_t parameters = 0;
   int threads = 0;
+  std::string device;
+  bool bf16 = false;
   std::vector<InferBenchPoint> points;
 };
 InferBenchResult bench_infer(const TrainBenchOptions& options, const std::vector<std::int64_t>& batches);

@@ -30,6 +30,8 @@ struct TrainConfig {
   std::string device = "cpu";         // cpu | cuda | cuda:K
   bool bf16 = false;                  // CUDA only: bf16 autocast, fp32 master weights
   bool channels_last = true;          // NHWC activations and conv weights (faster oneDNN kernels on CPU)
+  std::string adam_impl = "foreach";  // for_loop | foreach | fused (CUDA, LibTorch >= 2): adam.h
+  bool cuda_graph = false;            // CUDA: replay forward + backward as a CUDA graph (training_step.h)
   bool grad_overlap = true;           // several ranks: all-reduce gradient buckets during backward
   double grad_bucket_mb = 4.0;        // gradient bucket size of the overlapped all-reduce
   std::string recipe;                 // a named recipe of the model ("reference"), applied below user keys
@@ -46,7 +48,8 @@ struct JobSettings {
   Config resolved;  // everything, canonical: what identifies the job
 };
 
-// Keys that change how a job runs but not what it computes: threads, device, grad_overlap, grad_bucket_mb,
+// Keys that change how a job runs but not what it computes: threads, device, grad_overlap, grad_bucket_mb, adam_impl,
+// cuda_graph,
 // eval_batch_size. A checkpoint resumes under other values of these (a run interrupted on one machine may
 // continue on another). What they may change is float rounding, as any other thread count or device does.
 const std::vector<std::string>& execution_only_keys();
