@@ -2,6 +2,7 @@
 // of each global batch for 2 epochs reach the same parameters as 1 rank with the whole batch.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "engine_test_util.h"
@@ -204,6 +205,78 @@ TEST(DataParallel, OverlappedReductionMatchesReductionAfterBackward) {
     const double worst = worst_relative_difference(final_parameters(base + "_one"), p_on);
     EXPECT_LT(worst, 1e-5) << "largest relative parameter difference to one rank " << worst;
   }
+}
+
+namespace {
+
+// A failure on one rank only, where a model rejects its share of the data: in the training forward pass
+// after `after` calls, or in evaluation. The model knows nothing of ranks; the test sets the switch per rank.
+struct FailSwitch {
+  bool in_training = false, in_evaluation = false;
+  int after = 0, calls = 0;
+};
+FailSwitch g_fail;
+
+class FailingNet : public test::TinyConvNet {
+ public:
+  explicit FailingNet(const model::DataSpec& spec) : TinyConvNet(spec) {}
+  model::ModelOutput forward(const model::ModelInput& in) override {
+    if ((is_training() && g_fail.in_training) || (!is_training() && g_fail.in_evaluation))
+      if (g_fail.calls++ >= g_fail.after) FUFI_THROW(InputError, "test: sample rejected by the model");
+    return TinyConvNet::forward(in);
+  }
+};
+
+void register_failing_net() {
+  auto& r = model::ModelRegistry::instance();
+  if (r.contains("test_failing_net")) return;
+  model::ModelInfo info;
+  info.name = "test_failing_net";
+  info.description = "test-only: TinyConvNet that throws on the ranks told to";
+  info.create = [](const model::DataSpec& spec, const Config&) { return std::make_shared<FailingNet>(spec); };
+  r.add(std::move(info));
+}
+
+}  // namespace
+
+// Issue #16: an exception on one rank only (training forward, evaluation, job setup) becomes the same
+// classified failure on every rank, promptly: no rank is left waiting in a collective. ctest's timeout bounds
+// the test; a hang would exceed it.
+TEST(DataParallel, AFailureOnOneRankFailsTheJobOnEveryRank) {
+  register_failing_net();
+  auto world = mpi_world();
+  ASSERT_EQ(world.size, 2);
+  const std::string base = (fs::temp_directory_path() / "fufi_dp_fail").string();
+  const std::vector<std::string> sets{"epochs=2", "batch_size=5", "threads=1", "loss=mse"};
+  for (const std::string where : {"training", "evaluation"}) {
+    SCOPED_TRACE(where);
+    g_fail = FailSwitch{};
+    if (world.rank == 1) {
+      g_fail.in_training = where == "training";
+      g_fail.in_evaluation = where == "evaluation";
+      g_fail.after = 3;  // a few steps in: the failure comes mid-epoch, after collectives have run
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = train_on(MPI_COMM_WORLD, base + "_" + where, sets, "test_failing_net");
+    EXPECT_EQ(r.status, "failed");
+    EXPECT_EQ(r.error_class, "bad_data") << r.error;
+    EXPECT_NE(r.error.find("rank 1 of 2: test: sample rejected"), std::string::npos) << r.error;
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 60.0);
+  }
+  g_fail = FailSwitch{};
+  // Setup: rank 1 cannot read its data (a missing directory on one node).
+  TrainJob job;
+  job.model = "test_tiny_convnet";
+  job.data_dir = world.rank == 1 ? (base + "_missing_data") : test::tiny_dataset("dp");
+  job.settings = Config::from_assignments(sets);
+  job.run_dir = base + "_setup";
+  job.resume = false;
+  test::register_tiny_convnet();
+  auto reducer = make_mpi_reducer(MPI_COMM_WORLD);
+  NullSink sink;
+  auto r = run_training(job, sink, *reducer);
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_NE(r.error.find("rank 1 of 2"), std::string::npos) << r.error;
 }
 
 int main(int argc, char** argv) {

@@ -17,6 +17,7 @@
 #include "fufi/model/registry.h"
 #include "fufi/worker/checkpoint.h"
 #include "fufi/worker/device.h"
+#include "fufi/worker/failure.h"
 #include "fufi/worker/tensors.h"
 #include "fufi/worker/train_config.h"
 #include "fufi/worker/training_step.h"
@@ -27,14 +28,6 @@ namespace fufi::worker {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A failure whose class the engine knows better than the exception type says.
-struct ClassifiedFailure : RuntimeError {
-  ClassifiedFailure(std::string cls, std::string message, const char* file, int line)
-      : RuntimeError(std::move(message), file, line), error_class(std::move(cls)) {}
-  std::string error_class;
-};
-#define FUFI_FAIL(cls, ...) throw ClassifiedFailure(cls, ::fmt::format(__VA_ARGS__), __FILE__, __LINE__)
 
 // "key 'lr': 0.0003 in the checkpoint, 0.1 now; ..." for every key whose value differs.
 std::string config_differences(const Config& saved, const Config& now) {
@@ -83,12 +76,15 @@ data::FlowMetrics evaluate(model::FufiModel& model, const TensorSplit& split, co
   const std::int64_t n = split.size();
   const std::int64_t begin = n * reducer.rank() / reducer.size(), end = n * (reducer.rank() + 1) / reducer.size();
   data::MetricAccumulator acc;
-  for (std::int64_t s = begin; s < end; s += cfg.eval_batch_size) {
-    auto index = torch::arange(s, std::min(end, s + cfg.eval_batch_size), split.X.options().dtype(torch::kLong));
-    auto b = gather(split, index, device, cfg.channels_last);
-    auto out = model.forward({b.X, b.ext});
-    accumulate_metrics(acc, out.fine.to(torch::kFloat32), b.Y, cfg.scaler_y);
-  }
+  // A model may reject this rank's share (e.g. an hour outside its heads): every rank fails alike.
+  run_agreed(reducer, [&] {
+    for (std::int64_t s = begin; s < end; s += cfg.eval_batch_size) {
+      auto index = torch::arange(s, std::min(end, s + cfg.eval_batch_size), split.X.options().dtype(torch::kLong));
+      auto b = gather(split, index, device, cfg.channels_last);
+      auto out = model.forward({b.X, b.ext});
+      accumulate_metrics(acc, out.fine.to(torch::kFloat32), b.Y, cfg.scaler_y);
+    }
+  });
   std::vector<double> sums{acc.sum_squared(), acc.sum_absolute(), acc.sum_percentage(), static_cast<double>(acc.count())};
   reducer.allreduce_sum(sums);
   return data::MetricAccumulator::from_sums(sums[0], sums[1], sums[2], static_cast<std::uint64_t>(sums[3])).result();
@@ -100,26 +96,6 @@ std::vector<std::int64_t> epoch_permutation(std::int64_t n, std::uint64_t seed, 
   data::Rng rng(data::mix_seed(seed, 0xE90C4ull, static_cast<std::uint64_t>(epoch)));
   for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
   return order;
-}
-
-std::string classify(const std::exception& e, std::string* message) {
-  *message = e.what();
-  if (auto* c = dynamic_cast<const ClassifiedFailure*>(&e)) {
-    *message = c->message();
-    return c->error_class;
-  }
-  if (auto* f = dynamic_cast<const Error*>(&e)) {
-    *message = f->message();
-    if (f->kind() == ErrorKind::Input) return "bad_data";
-    if (f->kind() == ErrorKind::Usage) return "bad_config";
-    return "runtime";
-  }
-  if (dynamic_cast<const std::bad_alloc*>(&e) || message->find("out of memory") != std::string::npos ||
-      message->find("Out of memory") != std::string::npos)
-    return "out_of_memory";
-  auto nl = message->find('\n');
-  if (nl != std::string::npos) message->resize(nl);
-  return "runtime";
 }
 
 // --- train_job, step by step --------------------------------------------------------------------------
@@ -192,41 +168,37 @@ CheckpointMeta fresh_meta(const TrainJob& job, const JobSettings& settings, cons
   return meta;
 }
 
-// Continues from RUN_DIR/last.ckpt when asked and present (refusing another configuration), else starts
-// fresh: rank 0's initial values everywhere, fitted models fitted. Returns the checkpoint's state.
-CheckpointMeta resume_or_init(const TrainJob& job, const JobSettings& settings, const model::DataSpec& spec,
-                              Training& t, const TensorSplit& train, Reducer& reducer) {
+// Continues from RUN_DIR/last.ckpt when asked and present (refusing another configuration): returns the
+// checkpoint's state and sets *resumed. Local to each rank; the caller agrees on failures.
+CheckpointMeta load_if_resuming(const TrainJob& job, const JobSettings& settings, const model::DataSpec& spec,
+                                Training& t, bool* resumed) {
   const std::string last_path = job.run_dir + "/last.ckpt";
-  CheckpointMeta meta = fresh_meta(job, settings, spec);
-  if (job.resume && std::filesystem::exists(last_path)) {
-    CheckpointMeta saved = read_checkpoint_meta(last_path);
-    // Execution-only keys (threads, device, ...) may differ: the job is the same, only where and how fast
-    // it runs changed.
-    const std::string changed =
-        config_differences(checkpoint_identity(saved.job_config), checkpoint_identity(settings.resolved));
-    FUFI_CHECK(changed.empty(), UsageError,
-               "{}: the checkpoint was written by another configuration ({}); use a new run directory", last_path,
-               changed);
-    load_checkpoint(last_path, *t.model, t.optimizer.get());
-    if (settings.train.channels_last) to_channels_last(*t.model);
-    meta = saved;
-    meta.job_config = settings.resolved;  // provenance of what runs now
-    return meta;
-  }
-  reducer.broadcast(state_tensors(*t.model));
-  if (t.model->needs_fit()) t.model->fit(train.X, train.Y);
-  return meta;
+  *resumed = false;
+  if (!job.resume || !std::filesystem::exists(last_path)) return fresh_meta(job, settings, spec);
+  CheckpointMeta saved = read_checkpoint_meta(last_path);
+  // Execution-only keys (threads, device, ...) may differ: the job is the same, only where and how fast
+  // it runs changed.
+  const std::string changed =
+      config_differences(checkpoint_identity(saved.job_config), checkpoint_identity(settings.resolved));
+  FUFI_CHECK(changed.empty(), UsageError,
+             "{}: the checkpoint was written by another configuration ({}); use a new run directory", last_path,
+             changed);
+  load_checkpoint(last_path, *t.model, t.optimizer.get());
+  if (settings.train.channels_last) to_channels_last(*t.model);
+  saved.job_config = settings.resolved;  // provenance of what runs now
+  *resumed = true;
+  return saved;
 }
 
 // Parameter-free and fitted models: nothing to train; their "best" checkpoint is the model itself.
 void finish_untrained(const TrainJob& job, const TrainConfig& cfg, const TensorDataset& dataset, Training& t,
                       CheckpointMeta& meta, const torch::Device& device, Reducer& reducer, RunResult& result) {
-  if (reducer.rank() == 0) {
-    meta.best_epoch = -1;
+  meta.best_epoch = -1;
+  run_agreed(reducer, [&] {
+    if (reducer.rank() != 0) return;
     save_checkpoint(job.run_dir + "/best.ckpt", *t.model, nullptr, meta);
     save_checkpoint(job.run_dir + "/last.ckpt", *t.model, nullptr, meta);
-  }
-  reducer.barrier();
+  });
   result.best_valid = evaluate(*t.model, dataset.split("valid"), cfg, device, reducer);
   result.test = evaluate(*t.model, dataset.split("test"), cfg, device, reducer);
   result.peak_memory_bytes = peak_memory_bytes(device);
@@ -292,13 +264,15 @@ EpochRecord close_epoch(const TrainJob& job, const TrainConfig& cfg, const Tenso
   } else {
     ++meta.epochs_since_best;
   }
-  if (reducer.rank() == 0) {
+  // Rank 0 writes; a failure there (a full disk) fails the job on every rank instead of leaving the others
+  // waiting at a barrier.
+  run_agreed(reducer, [&] {
+    if (reducer.rank() != 0) return;
     sink.epoch(record);
     if (record.best) save_checkpoint(job.run_dir + "/best.ckpt", *t.model, nullptr, meta);
     save_checkpoint(job.run_dir + "/last.ckpt", *t.model, t.optimizer.get(), meta);  // a resume never passes a best
     if (callbacks.on_epoch) callbacks.on_epoch(record);
-  }
-  reducer.barrier();
+  });
   return record;
 }
 
@@ -309,8 +283,10 @@ void test_best(const TrainJob& job, const TrainConfig& cfg, const TensorDataset&
   result.best_epoch = meta.best_epoch;
   result.mean_epoch_seconds = result.epochs_run > 0 ? meta.train_seconds / static_cast<double>(result.epochs_run) : 0;
   FUFI_CHECK(meta.best_epoch >= 0, UsageError, "epochs=0: nothing was trained, so there is no checkpoint to test");
-  load_checkpoint(job.run_dir + "/best.ckpt", *t.model, nullptr);
-  if (cfg.channels_last) to_channels_last(*t.model);
+  run_agreed(reducer, [&] {
+    load_checkpoint(job.run_dir + "/best.ckpt", *t.model, nullptr);
+    if (cfg.channels_last) to_channels_last(*t.model);
+  });
   result.best_valid = evaluate(*t.model, dataset.split("valid"), cfg, device, reducer);
   result.test = evaluate(*t.model, dataset.split("test"), cfg, device, reducer);
   result.peak_memory_bytes = peak_memory_bytes(device);
@@ -318,18 +294,31 @@ void test_best(const TrainJob& job, const TrainConfig& cfg, const TensorDataset&
 
 void train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, const EngineCallbacks& callbacks,
                RunResult& result) {
-  const JobSettings settings = resolve_job_settings(job.model, job.settings, job.seed);
-  const TrainConfig& cfg = settings.train;
-  const torch::Device device = parse_device(cfg.device);
-  result.device = device.str();
   result.ranks = reducer.size();
-  configure_threads(cfg);
-
-  const TensorDataset dataset = load_split_tensors(job, cfg, device);
+  // Everything before the first collective is local to each rank (one rank may fail to read its data or
+  // checkpoint); the ranks agree on the outcome before the broadcast.
+  JobSettings settings;
+  torch::Device device = torch::kCPU;
+  TensorDataset dataset;
+  Training t;
+  CheckpointMeta meta;
+  bool resumed = false;
+  run_agreed(reducer, [&] {
+    settings = resolve_job_settings(job.model, job.settings, job.seed);
+    device = parse_device(settings.train.device);
+    result.device = device.str();
+    configure_threads(settings.train);
+    dataset = load_split_tensors(job, settings.train, device);
+    t = build_training(job, settings, dataset.spec(), device);
+    result.parameters = model::count_parameters(*t.model);
+    meta = load_if_resuming(job, settings, dataset.spec(), t, &resumed);
+  });
+  const TrainConfig& cfg = settings.train;
   const TensorSplit& train = dataset.split("train");
-  Training t = build_training(job, settings, dataset.spec(), device);
-  result.parameters = model::count_parameters(*t.model);
-  CheckpointMeta meta = resume_or_init(job, settings, dataset.spec(), t, train, reducer);
+  if (!resumed) {
+    reducer.broadcast(state_tensors(*t.model));
+    if (t.model->needs_fit()) run_agreed(reducer, [&] { t.model->fit(train.X, train.Y); });
+  }
   if (reducer.rank() == 0) sink.begin(meta.epoch);
   if (!t.optimizer) {
     finish_untrained(job, cfg, dataset, t, meta, device, reducer, result);

@@ -31,6 +31,7 @@ class LocalReducer : public Reducer {
     return std::make_unique<detail::CompletedReduction>();
   }
   void allreduce_sum(std::vector<double>&) override {}
+  void broadcast_text(std::string&, int) override {}
   void barrier() override {}
 };
 
@@ -108,6 +109,8 @@ class MpiReducer : public Reducer {
               "MPI_Allreduce");
   }
 
+  void broadcast_text(std::string& text, int root) override { detail::broadcast_text(comm_, text, root); }
+
   void barrier() override { check_mpi(MPI_Barrier(comm_), "MPI_Barrier"); }
 
  private:
@@ -165,6 +168,17 @@ void unflatten_bucket(const torch::Tensor& flat, const std::vector<torch::Tensor
     tensors[i].copy_(flat.slice(0, offset, offset + n).view_as(tensors[i]));
     offset += n;
   }
+}
+
+void detail::broadcast_text(MPI_Comm comm, std::string& text, int root) {
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  if (size == 1) return;
+  long long length = static_cast<long long>(text.size());
+  check_mpi(MPI_Bcast(&length, 1, MPI_LONG_LONG, root, comm), "MPI_Bcast (text length)");
+  text.resize(static_cast<std::size_t>(length));
+  if (length > 0)
+    check_mpi(MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, root, comm), "MPI_Bcast (text)");
 }
 
 void detail::keep_alive_forever(torch::Tensor buffer) {

@@ -124,6 +124,7 @@ class NcclReducer : public Reducer {
     if (size_ > 1 && !values.empty())
       MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM, mpi_comm_);
   }
+  void broadcast_text(std::string& text, int root) override { detail::broadcast_text(mpi_comm_, text, root); }
   void barrier() override { MPI_Barrier(mpi_comm_); }
 
  private:

@@ -3,6 +3,7 @@
 #include "fufi/core/build_info.h"
 #include "fufi/core/error.h"
 #include "fufi/worker/device.h"
+#include "fufi/worker/failure.h"
 #include "fufi/worker/grad_overlap.h"
 
 #if FUFI_CUDA_ENABLED
@@ -88,13 +89,14 @@ void TrainingStep::zero_gradients() {
     if (p.grad().defined()) p.mutable_grad().zero_();
 }
 
+torch::Tensor TrainingStep::forward_loss(const StepInput& input, bool autocast_cache) {
+  AutocastScope autocast(options_.bf16, autocast_cache);
+  auto out = model_.forward({input.X, input.ext});
+  return loss_ ? loss_->forward(out.fine.to(torch::kFloat32), input.Y) : model_.model_loss(out, input.Y);
+}
+
 torch::Tensor TrainingStep::forward_backward(const StepInput& input, double weight, bool autocast_cache) {
-  torch::Tensor loss;
-  {
-    AutocastScope autocast(options_.bf16, autocast_cache);
-    auto out = model_.forward({input.X, input.ext});
-    loss = loss_ ? loss_->forward(out.fine.to(torch::kFloat32), input.Y) : model_.model_loss(out, input.Y);
-  }
+  auto loss = forward_loss(input, autocast_cache);
   // Each rank's mean is weighted by its share of the global batch; summing the gradients across ranks then
   // gives exactly the gradient of the global batch's mean.
   (loss * weight).backward();
@@ -193,17 +195,26 @@ torch::Tensor TrainingStep::run(const StepInput& input, std::int64_t global_n) {
   const std::int64_t local_n = input.X.defined() ? input.X.size(0) : 0;
   FUFI_CHECK(global_n > 0 && local_n <= global_n, RuntimeError, "training step: {} local of {} global samples",
              local_n, global_n);
+  const double weight = static_cast<double>(local_n) / static_cast<double>(global_n);
   torch::Tensor loss;
-  if (local_n > 0) {
-    const double weight = static_cast<double>(local_n) / static_cast<double>(global_n);
-    if (graph_) {
-      loss = graph_step(input, weight);
-    } else {
-      zero_gradients();
-      loss = forward_backward(input, weight, true);
-    }
+  if (graph_) {
+    // A replay has no host-side checks that could fail on one rank only.
+    loss = local_n > 0 ? graph_step(input, weight) : torch::Tensor();
   } else {
     zero_gradients();
+    // The forward pass is where a model rejects its share of the data: the ranks agree on it before
+    // backward, whose gradient hooks start collectives a failed rank would never join.
+    torch::Tensor local_loss;
+    run_agreed(reducer_, [&] {
+      if (local_n > 0) local_loss = forward_loss(input, true);
+    });
+    if (local_loss.defined()) {
+      (local_loss * weight).backward();
+      loss = local_loss.detach();
+    }
+  }
+  if (!loss.defined()) {  // no samples on this rank: no gradient of its own, only the others' sums
+    if (graph_) zero_gradients();
     loss = torch::zeros({}, params_.front().options().requires_grad(false));
   }
   reduce_gradients();

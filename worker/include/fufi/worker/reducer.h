@@ -42,6 +42,8 @@ class Reducer {
   virtual std::unique_ptr<PendingReduction> start_allreduce_sum(const torch::Tensor& flat) = 0;
   // Sums host values across ranks (metric sums, sample counts).
   virtual void allreduce_sum(std::vector<double>& values) = 0;
+  // Every rank's `text` becomes rank `root`'s (error messages of a failed rank; failure.h).
+  virtual void broadcast_text(std::string& text, int root) = 0;
   virtual void barrier() = 0;
 };
 

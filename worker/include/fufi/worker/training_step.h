@@ -68,6 +68,7 @@ class TrainingStep {
   std::string graph_status() const;
 
  private:
+  torch::Tensor forward_loss(const StepInput& input, bool autocast_cache);
   torch::Tensor forward_backward(const StepInput& input, double weight, bool autocast_cache);
   torch::Tensor graph_step(const StepInput& input, double weight);
   void zero_gradients();
