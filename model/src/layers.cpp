@@ -2,6 +2,7 @@
 
 #include "fufi/core/error.h"
 #include "fufi/model/model.h"
+#include "fufi/model/probe.h"
 
 namespace fufi::model {
 
@@ -25,11 +26,13 @@ torch::Tensor block_sum_upsampled(const torch::Tensor& fine, std::int64_t upscal
 }
 
 torch::Tensor n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps) {
+  probe_n2_input(raw, upscale);
   return raw / (block_sum_upsampled(raw, upscale) + eps);
 }
 
 torch::Tensor smoothed_n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps) {
   auto mass = torch::relu(raw);
+  probe_n2_input(mass, upscale);
   const double floor = eps / static_cast<double>(upscale * upscale);
   return (mass + floor) / (block_sum_upsampled(mass, upscale) + eps);
 }

@@ -82,13 +82,18 @@ std::vector<LossInfo> build_loss_infos() {
   const ParamSpec beta{"loss_beta", "0.2", "focal rate: the factor is f(beta * L_ds)^gamma (paper: 0.2)"};
   const ParamSpec gamma{"loss_gamma", "1", "focal exponent gamma (paper: 1)"};
   const ParamSpec focal_fn{"loss_focal_fn", "tanh", "focusing function f: tanh or sigmoid (2*sigmoid(x) - 1)"};
+  const ParamSpec granularity{"loss_focal", "cell",
+                              "where the focal factor comes from: cell (each cell's L_ds) or sample (the map's mean "
+                              "L_ds); the paper leaves it open (docs/FIDELITY.md)"};
+  const ParamSpec detach{"loss_focal_detach", "false",
+                         "true: the focal factor is a constant weight (no gradient through f); false: differentiated"};
   const ParamSpec raw_units{"loss_units", "raw", kUnitsHelp};
   const ParamSpec scaled_units{"loss_units", "scaled", kUnitsHelp};
   return {
       {"dualfocal", "DualFocal (paper Eqs. 16-17): f(beta*L_ds)^gamma * L_ds, L_ds = L1 + lambda * log-space L1",
-       {lambda, beta, gamma, focal_fn, raw_units}},
+       {lambda, beta, gamma, focal_fn, granularity, detach, raw_units}},
       {"dualfocal_nolog", "DualFocal without the log-space term (lambda = 0; ablation 'wo/ Logarithmic')",
-       {beta, gamma, focal_fn, raw_units}},
+       {beta, gamma, focal_fn, granularity, detach, raw_units}},
       {"dualfocal_nofocal", "the dual-scale loss L_ds alone, without the focal factor", {lambda, raw_units}},
       {"l1", "mean absolute error", {scaled_units}},
       {"mse", "mean squared error (UrbanFM, CUFAR)", {scaled_units}},
@@ -115,7 +120,8 @@ torch::Tensor dualfocal_elementwise(const torch::Tensor& prediction, const torch
     dual = dual + p.lambda * log_error;
   }
   if (!p.focal) return dual;
-  auto x = p.beta * dual;
+  auto x = p.beta * (p.granularity == FocalGranularity::Sample ? dual.mean({1, 2, 3}, /*keepdim=*/true) : dual);
+  if (p.detach_factor) x = x.detach();
   auto f = p.focal_function == FocalFunction::Tanh ? torch::tanh(x) : 2 * torch::sigmoid(x) - 1;
   if (p.gamma == 1.0) return f * dual;
   // The clamp keeps d/dL of f^γ finite at L = 0 when γ < 1 (γ·f^(γ−1) would be infinite there).
@@ -167,6 +173,11 @@ std::shared_ptr<Loss> make_loss(const std::string& name, const Config& config, d
     p.beta = c.get_double("loss_beta");
     p.gamma = c.get_double("loss_gamma");
     p.focal_function = parse_focal_function(name, c.get_string("loss_focal_fn"));
+    const auto g = c.get_string("loss_focal");
+    FUFI_CHECK(g == "cell" || g == "sample", UsageError, "loss '{}': loss_focal must be 'cell' or 'sample', got '{}'",
+               name, g);
+    p.granularity = g == "sample" ? FocalGranularity::Sample : FocalGranularity::Cell;
+    p.detach_factor = c.get_bool("loss_focal_detach");
   }
   FUFI_CHECK(p.lambda >= 0, UsageError, "loss '{}': loss_lambda must be >= 0, got {}", name, p.lambda);
   FUFI_CHECK(p.beta > 0, UsageError, "loss '{}': loss_beta must be > 0, got {}", name, p.beta);

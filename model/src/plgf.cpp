@@ -5,6 +5,7 @@
 #include "fufi/model/baseline_blocks.h"
 #include "fufi/model/builtin.h"
 #include "fufi/model/layers.h"
+#include "fufi/model/probe.h"
 
 namespace fufi::model {
 
@@ -24,6 +25,11 @@ PlgfOptions plgf_options_from_config(const Config& c) {
   o.film = c.get_bool("film", o.film);
   o.local_global = c.get_bool("local_global", o.local_global);
   o.context_gate = c.get_bool("context_gate", o.context_gate);
+  o.rdb_fusion_norm = c.get_bool("rdb_fusion_norm", o.rdb_fusion_norm);
+  o.fpn_norm = c.get_bool("fpn_norm", o.fpn_norm);
+  const auto n2 = c.get_string("n2", "smoothed");
+  FUFI_CHECK(n2 == "smoothed" || n2 == "plain", UsageError, "plgf: key 'n2' must be 'smoothed' or 'plain', got '{}'", n2);
+  o.smoothed_n2 = n2 == "smoothed";
 
   FUFI_CHECK(o.channels >= 1, UsageError, "plgf: channels must be >= 1, got {}", o.channels);
   FUFI_CHECK(o.depth >= 1, UsageError, "plgf: depth must be >= 1, got {}", o.depth);
@@ -97,12 +103,18 @@ ModelOutput PlgfModel::forward(const ModelInput& input) {
   }
 
   auto features = stem_->forward(coarse);
-  for (const auto& block : *blocks_)
+  probe_scale("plgf.stem", features);
+  if (cond.defined()) probe_scale("plgf.e_cond", cond);
+  std::int64_t stage = 0;
+  for (const auto& block : *blocks_) {
     features = block->as<ProgressiveUpscalingBlock>()->forward(features, cond, gate_query);
+    probe_scale("plgf.block" + std::to_string(stage++), features);
+  }
   // Normalised in the input's precision: under bf16 autocast the head's output is bf16, whose block sums
   // would break the constraint at the third digit.
   auto raw = torch::relu(head_->forward(features)).to(coarse.scalar_type());
-  auto density = exact_n2_normalize(raw, spec_.upscale, options_.n2_eps);
+  auto density = options_.smoothed_n2 ? exact_n2_normalize(raw, spec_.upscale, options_.n2_eps)
+                                      : n2_normalize(raw, spec_.upscale, options_.n2_eps);
   return {recover_from_density(density, coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
 }
 
@@ -127,6 +139,11 @@ void register_plgf_models(ModelRegistry& registry) {
       {"film", "true", "FiLM modulation at the start of each block (ablation: film=false)"},
       {"local_global", "true", "Local-Global Fusion block in each block (ablation: local_global=false)"},
       {"context_gate", "true", "Context-Gated Attention in each block (ablation: context_gate=false)"},
+      {"rdb_fusion_norm", "true", "GroupNorm after the RDB's 1x1 fusion conv (not in the paper; WaveRec's code)"},
+      {"fpn_norm", "true", "BatchNorm in each EnhancedFPN level's conv3 (not in the paper; WaveRec's code)"},
+      {"n2", "smoothed",
+       "smoothed: (raw + eps/N^2)/(block sum + eps), an all-zero block spreads its flow evenly; plain: UrbanFM's "
+       "raw/(block sum + eps), an all-zero block loses it"},
   };
   // Appendix A: Adam lr 3e-4 halved every 8 epochs, 100 epochs, batch 20, DualFocal loss. The paper's
   // recipe is also PLGF's own published ("reference") recipe.

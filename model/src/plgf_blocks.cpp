@@ -5,6 +5,7 @@
 #include "fufi/core/error.h"
 #include "fufi/model/layers.h"
 #include "fufi/model/plgf.h"
+#include "fufi/model/probe.h"
 
 namespace fufi::model {
 
@@ -30,6 +31,7 @@ torch::Tensor resize_bilinear(const torch::Tensor& x, std::int64_t h, std::int64
 }  // namespace
 
 torch::Tensor exact_n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps) {
+  probe_n2_input(raw, upscale);
   const double cells = static_cast<double>(upscale * upscale);
   return (raw + eps / cells) / (block_sum_upsampled(raw, upscale) + eps);
 }
@@ -53,7 +55,7 @@ torch::Tensor EcaImpl::forward(const torch::Tensor& x) {
 }
 
 ResidualDenseBlockImpl::ResidualDenseBlockImpl(std::int64_t channels, std::int64_t growth, std::int64_t depth,
-                                               double residual_scale, double dropout) {
+                                               double residual_scale, double dropout, bool fusion_norm) {
   for (std::int64_t i = 0; i < depth; ++i) {
     nn::Sequential layer;
     layer->push_back(nn::Conv2d(nn::Conv2dOptions(channels + growth * i, growth, 3).padding(1)));
@@ -64,7 +66,7 @@ ResidualDenseBlockImpl::ResidualDenseBlockImpl(std::int64_t channels, std::int64
   }
   register_module("layers", layers_);
   fusion_ = register_module("fusion", nn::Conv2d(nn::Conv2dOptions(channels + growth * depth, channels, 1)));
-  fusion_norm_ = register_module("fusion_norm", group_norm(channels));
+  if (fusion_norm) fusion_norm_ = register_module("fusion_norm", group_norm(channels));
   eca_ = register_module("eca", Eca(channels));
   alpha_ = register_parameter("alpha", torch::full({1}, residual_scale));
 }
@@ -72,7 +74,9 @@ ResidualDenseBlockImpl::ResidualDenseBlockImpl(std::int64_t channels, std::int64
 torch::Tensor ResidualDenseBlockImpl::forward(const torch::Tensor& x) {
   std::vector<torch::Tensor> features{x};
   for (const auto& layer : *layers_) features.push_back(layer->as<nn::Sequential>()->forward(torch::cat(features, 1)));
-  auto fused = eca_->forward(fusion_norm_->forward(fusion_->forward(torch::cat(features, 1))));
+  auto fused = fusion_->forward(torch::cat(features, 1));
+  if (!fusion_norm_.is_empty()) fused = fusion_norm_->forward(fused);
+  fused = eca_->forward(fused);
   return x + alpha_ * fused;
 }
 
@@ -93,12 +97,15 @@ torch::Tensor DualAttentionImpl::forward(const torch::Tensor& x) {
   return (a * by_channel + b * by_space) / (a + b);
 }
 
-EnhancedFpnImpl::EnhancedFpnImpl(std::int64_t channels, std::int64_t scales) : scales_(scales) {
+EnhancedFpnImpl::EnhancedFpnImpl(std::int64_t channels, std::int64_t scales, bool level_norm) : scales_(scales) {
   for (std::int64_t i = 0; i < scales; ++i) {
     laterals_->push_back(nn::Conv2d(nn::Conv2dOptions(channels, channels, 1).bias(false)));
-    // No conv bias in front of BatchNorm: BN's shift makes it redundant.
-    smooths_->push_back(nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1).bias(false)),
-                                       nn::BatchNorm2d(channels), nn::ReLU()));
+    // No conv bias in front of BatchNorm: BN's shift makes it redundant. Without BN the conv keeps its bias.
+    if (level_norm)
+      smooths_->push_back(nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1).bias(false)),
+                                         nn::BatchNorm2d(channels), nn::ReLU()));
+    else
+      smooths_->push_back(nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1)), nn::ReLU()));
     attentions_->push_back(DualAttention(channels));
   }
   register_module("laterals", laterals_);
@@ -133,9 +140,9 @@ torch::Tensor EnhancedFpnImpl::forward(const torch::Tensor& x) {
 }
 
 LocalGlobalFusionImpl::LocalGlobalFusionImpl(const PlgfOptions& o) {
-  local_ = register_module("local",
-                           ResidualDenseBlock(o.channels, o.growth, o.depth, o.residual_scale, o.rdb_dropout));
-  global_ = register_module("global_path", EnhancedFpn(o.channels, o.fpn_scales));  // "global" is a Python keyword: TorchScript archives reject it
+  local_ = register_module("local", ResidualDenseBlock(o.channels, o.growth, o.depth, o.residual_scale,
+                                                       o.rdb_dropout, o.rdb_fusion_norm));
+  global_ = register_module("global_path", EnhancedFpn(o.channels, o.fpn_scales, o.fpn_norm));  // "global" is a Python keyword: TorchScript archives reject it
   fuse_ = register_module("fuse", nn::Conv2d(nn::Conv2dOptions(2 * o.channels, o.channels, 1)));
 }
 
@@ -191,6 +198,11 @@ torch::Tensor ContextGatedAttentionImpl::forward(const torch::Tensor& features, 
   auto cells = features.flatten(2).permute({2, 0, 1});
   auto aggregated = std::get<0>(attention_->forward(query.unsqueeze(0), cells, cells, {}, /*need_weights=*/false))
                         .squeeze(0);
+  if (active_probe()) {
+    // A second pass only for the weights: the training pass above keeps its fused, weight-free path.
+    torch::NoGradGuard no_grad;
+    probe_attention("plgf.cga", std::get<1>(attention_->forward(query.unsqueeze(0), cells, cells, {}, true)));
+  }
   auto gamma = gamma_->forward(aggregated).unsqueeze(-1).unsqueeze(-1);
   auto beta = beta_->forward(aggregated).unsqueeze(-1).unsqueeze(-1);
   return gamma * features + beta;

@@ -17,6 +17,8 @@ struct TrainArgs {
   std::string model, data, task, out;
   std::vector<std::string> sets;
   std::uint64_t seed = 1;
+  std::string diagnose;
+  std::int64_t diagnose_steps = 20;
   bool fresh = false;
   bool quiet = false;
 };
@@ -53,6 +55,8 @@ int run_train(const TrainArgs& a) {
   job.seed = a.seed;
   job.run_dir = a.out;
   job.resume = !a.fresh;
+  job.diagnose_path = a.diagnose;
+  job.diagnose_steps = a.diagnose_steps;
   const std::int64_t epochs = job.settings.get_int("epochs", 100);
 
   // Under mpirun every rank of the world trains this one job; alone, no MPI is initialised.
@@ -105,6 +109,10 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--set", a->sets, "key=value: model, loss (loss_*) and training keys (epochs, lr, ...)");
   cmd->add_option("--seed", a->seed, "Seed (model init, data order, dropout)")->capture_default_str();
   cmd->add_option("--out", a->out, "Run directory: checkpoints, epochs.jsonl, metrics.json")->required();
+  cmd->add_option("--diagnose", a->diagnose,
+                  "Append step diagnostics (gradient norms per module, N2 inputs, attention entropy, activation "
+                  "scales) of the first steps and of every loss jump to this JSONL file");
+  cmd->add_option("--diagnose-steps", a->diagnose_steps, "With --diagnose: how many first steps")->capture_default_str();
   cmd->add_flag("--fresh", a->fresh, "Ignore an existing checkpoint in --out and start over");
   cmd->add_flag("--quiet", a->quiet, "No per-epoch progress lines");
   cmd->callback([a, &exit_code] { exit_code = run_train(*a); });

@@ -181,3 +181,33 @@ TEST(Losses, EveryLossIsListedWithLossPrefixedKeys) {
   EXPECT_EQ(names, (std::vector<std::string>{"dualfocal", "dualfocal_nolog", "dualfocal_nofocal", "l1", "mse",
                                              "smooth_l1"}));
 }
+
+// The open choices of DualFocal (docs/FIDELITY.md): where the focal factor comes from, and whether it is
+// differentiated.
+TEST(Losses, FocalGranularityAndDetachSwitches) {
+  // Two samples of two cells each: sample 0 has errors (p=3,y=1) and (p=0,y=0); sample 1 (10,20) and (20,5).
+  auto p = torch::tensor({3.0, 0.0, 10.0, 20.0}, torch::kDouble).view({2, 1, 1, 2});
+  auto y = torch::tensor({1.0, 0.0, 20.0, 5.0}, torch::kDouble).view({2, 1, 1, 2});
+  auto ds = [](double a, double b) { return std::abs(a - b) + 10 * std::abs(std::log1p(a) - std::log1p(b)); };
+  const double s0 = (ds(3, 1) + ds(0, 0)) / 2, s1 = (ds(10, 20) + ds(20, 5)) / 2;
+  const double per_sample =
+      (std::tanh(0.2 * s0) * (ds(3, 1) + ds(0, 0)) + std::tanh(0.2 * s1) * (ds(10, 20) + ds(20, 5))) / 4;
+  EXPECT_NEAR(value("dualfocal", cfg({"loss_focal=sample"}), 1.0, p, y), per_sample, 1e-12);
+  // Per cell (the default) differs: the perfect cell costs nothing there.
+  EXPECT_GT(std::abs(value("dualfocal", {}, 1.0, p, y) - per_sample), 0.1);
+
+  // Detached: the same value, the gradient of factor * L_ds with the factor held constant.
+  auto pd = torch::tensor({3.0}, torch::kDouble).requires_grad_();
+  auto pa = torch::tensor({3.0}, torch::kDouble).requires_grad_();
+  const auto target = torch::tensor({1.0}, torch::kDouble);
+  auto ld = make_loss("dualfocal", cfg({"loss_focal_detach=true"}), 1.0)->forward(pd, target);
+  auto la = make_loss("dualfocal", {}, 1.0)->forward(pa, target);
+  EXPECT_NEAR(ld.item<double>(), la.item<double>(), 1e-12);
+  ld.backward();
+  la.backward();
+  const double l = ds(3, 1), dl = 1 + 10.0 / 4.0;  // d L_ds / dp at p=3, y=1: 1 + λ/(1+p)
+  EXPECT_NEAR(pd.grad().item<double>(), std::tanh(0.2 * l) * dl, 1e-9);
+  EXPECT_NEAR(pa.grad().item<double>(), (std::tanh(0.2 * l) + l * 0.2 * (1 - std::pow(std::tanh(0.2 * l), 2))) * dl,
+              1e-9);
+  EXPECT_THROW(make_loss("dualfocal", cfg({"loss_focal=region"}), 1.0), fufi::UsageError);
+}

@@ -303,3 +303,28 @@ TEST(Plgf, AFewTrainingStepsReduceTheLoss) {
   const double after = loss_now();
   EXPECT_LT(after, 0.7 * before) << "before " << before << " after " << after;
 }
+
+// The additions beyond the paper's text are switches (docs/FIDELITY.md); their defaults keep the model as it was.
+TEST(Plgf, AdditionsBeyondThePaperAreSwitches) {
+  const auto spec = small_spec(1, 4, true);
+  auto count = [&](std::vector<std::string> extra) { return count_parameters(*create(spec, small_config(extra))); };
+  const auto base = count({});
+  // GroupNorm after each RDB fusion: 2 x 8 affine parameters in each of the 2 blocks.
+  EXPECT_EQ(count({"rdb_fusion_norm=false"}), base - 2 * 2 * 8);
+  // BatchNorm (2 x 8) replaced by a conv bias (8) at each of 3 levels in 2 blocks.
+  EXPECT_EQ(count({"fpn_norm=false"}), base - 2 * 3 * 8);
+  EXPECT_FALSE(has_parameter_containing(*create(spec, small_config({"rdb_fusion_norm=false"})), "fusion_norm"));
+  EXPECT_TRUE(has_parameter_containing(*create(spec, small_config()), "fusion_norm"));
+
+  // plain N2: an all-zero raw block loses its flow (UrbanFM's N2); smoothed spreads it evenly.
+  const auto raw = torch::zeros({1, 1, 2, 2});
+  EXPECT_NEAR(n2_normalize(raw, 2, 1e-7).sum().item<double>(), 0.0, 1e-12);
+  EXPECT_NEAR(exact_n2_normalize(raw, 2, 1e-7).sum().item<double>(), 1.0, 1e-6);
+  torch::manual_seed(3);
+  auto plain = create(spec, small_config({"n2=plain"}));
+  auto in = random_input(spec, 2);
+  auto out = plain->forward(in).fine;
+  EXPECT_EQ(out.sizes(), (std::vector<std::int64_t>{2, 1, 16, 16}));
+  EXPECT_TRUE(torch::isfinite(out).all().item<bool>());
+  EXPECT_THROW(create(spec, small_config({"n2=exact"})), fufi::UsageError);
+}

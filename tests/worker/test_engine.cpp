@@ -304,3 +304,68 @@ TEST_F(Engine, TrainsOnRealBikeNYCWithTwoChannelsAndNoExt) {
   EXPECT_LT(r.test.mse, 5.0 * u.test.mse) << "learned " << r.test.mse << " uniform " << u.test.mse;
   EXPECT_GT(u.test.mse, 0);
 }
+
+// scaling=train_max fits the scalers on the training split: the checkpoint carries them, so inference and the
+// de-scaled metrics use them; they cannot be combined with fixed scalers.
+TEST_F(Engine, ScalingFittedOnTheTrainingSplit) {
+  auto dir = fresh_dir("scaling");
+  auto r = train("test_tiny_convnet", {"epochs=1", "batch_size=4", "threads=1", "loss=mse", "scaling=train_max"}, dir);
+  ASSERT_EQ(r.status, "done") << r.error;
+  const auto meta = read_checkpoint_meta(dir + "/best.ckpt");
+  auto train_split = data::load_fufi_data(test::tiny_dataset("shared")).split("train");
+  float x_max = 0, y_max = 0;
+  for (float v : train_split.X.values) x_max = std::max(x_max, v);
+  for (float v : train_split.Y.values) y_max = std::max(y_max, v);
+  EXPECT_DOUBLE_EQ(meta.scaler_x, x_max);
+  EXPECT_DOUBLE_EQ(meta.scaler_y, y_max);
+  EXPECT_GT(r.test.mse, 0);
+  auto bad = train("test_tiny_convnet", {"epochs=1", "scaling=train_max", "scaler_x=100"}, fresh_dir("scaling_bad"));
+  EXPECT_EQ(bad.error_class, "bad_config");
+  EXPECT_NE(bad.error.find("scaling"), std::string::npos) << bad.error;
+}
+
+// split=7:1:2 re-splits chronologically; the synthetic generator already splits 7:1:2, so on its data the
+// re-split is the release split and the run is the same run.
+TEST_F(Engine, ChronologicalSplitOfASevenOneTwoDatasetChangesNothing) {
+  const std::vector<std::string> sets{"epochs=1", "batch_size=4", "threads=1", "loss=mse"};
+  auto release = train("test_tiny_convnet", sets, fresh_dir("split_release"));
+  auto with = sets;
+  with.push_back("split=7:1:2");
+  auto resplit = train("test_tiny_convnet", with, fresh_dir("split_712"));
+  ASSERT_EQ(release.status, "done") << release.error;
+  ASSERT_EQ(resplit.status, "done") << resplit.error;
+  EXPECT_EQ(release.test.mse, resplit.test.mse);
+  auto bad = train("test_tiny_convnet", {"epochs=1", "split=8:1:1"}, fresh_dir("split_bad"));
+  EXPECT_EQ(bad.error_class, "bad_config");
+}
+
+// --diagnose: the first steps' lines with gradient norms per module and the N2 probe.
+TEST_F(Engine, DiagnosisRecordsTheFirstSteps) {
+  auto dir = fresh_dir("diagnose");
+  TrainJob job;
+  job.model = "test_tiny_convnet";
+  job.data_dir = test::tiny_dataset("shared");
+  job.settings = Config::from_assignments({"epochs=1", "batch_size=4", "threads=1", "loss=mse"});
+  job.run_dir = dir;
+  job.diagnose_path = dir + "/diagnose.jsonl";
+  job.diagnose_steps = 3;
+  fs::create_directories(dir);
+  RunDirSink sink(dir);
+  auto reducer = make_local_reducer();
+  auto r = run_training(job, sink, *reducer);
+  ASSERT_EQ(r.status, "done") << r.error;
+  std::ifstream in(job.diagnose_path);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["reason"] == "first") {
+      EXPECT_EQ(j["global_step"].get<int>(), lines);
+      EXPECT_GT(j["grad_norm"]["c1.weight"].get<double>(), 0.0) << line;
+      EXPECT_GE(j["probe"]["n2.zero_fraction"].get<double>(), 0.0) << line;
+      EXPECT_TRUE(j["probe"].contains("n2.min_block_sum")) << line;
+      ++lines;
+    }
+  }
+  EXPECT_EQ(lines, 3);
+}

@@ -17,6 +17,7 @@
 #include "fufi/model/registry.h"
 #include "fufi/worker/checkpoint.h"
 #include "fufi/worker/device.h"
+#include "fufi/worker/diagnosis.h"
 #include "fufi/worker/failure.h"
 #include "fufi/worker/tensors.h"
 #include "fufi/worker/train_config.h"
@@ -111,11 +112,27 @@ void configure_threads(const TrainConfig& cfg) {
   torch::set_num_threads(threads);
 }
 
-// Validated, scaled, and resident on the device for the whole job (TaxiBJ's largest task is ~0.3 GB).
-TensorDataset load_split_tensors(const TrainJob& job, const TrainConfig& cfg, const torch::Device& device) {
+// Validated, re-split when asked (split=7:1:2), scaled (fixed scalers, or fitted on the training split), and
+// resident on the device for the whole job (TaxiBJ's largest task is ~0.3 GB). Fitted scalers are written back
+// into `cfg`, where the loss and the checkpoint read them.
+TensorDataset load_split_tensors(const TrainJob& job, TrainConfig& cfg, const torch::Device& device) {
   data::LoadOptions load_options;
   auto dir = data::resolve_task_dir(job.data_dir, job.task);
-  TensorDataset dataset = to_tensors(data::load_fufi_data(dir, load_options), Scalers{cfg.scaler_x, cfg.scaler_y});
+  data::FufiData data = data::load_fufi_data(dir, load_options);
+  if (cfg.split == "7:1:2") data::resplit_chronological(data, 7, 1, 2);
+  if (cfg.scaling == "train_max") {
+    const auto& train = data.split("train");
+    auto largest = [](const std::vector<float>& v) {
+      float m = 0;
+      for (float x : v) m = std::max(m, x);
+      return static_cast<double>(m);
+    };
+    // An all-zero split keeps 1: dividing by 0 would not scale anything.
+    const double x_max = largest(train.X.values), y_max = largest(train.Y.values);
+    cfg.scaler_x = x_max > 0 ? x_max : 1.0;
+    cfg.scaler_y = y_max > 0 ? y_max : 1.0;
+  }
+  TensorDataset dataset = to_tensors(std::move(data), Scalers{cfg.scaler_x, cfg.scaler_y});
   if (device.is_cuda()) {
     for (auto& [name, split] : dataset.splits) {
       split.X = split.X.to(device);
@@ -209,7 +226,7 @@ void finish_untrained(const TrainJob& job, const TrainConfig& cfg, const TensorD
 // the end judges divergence (naming the first non-finite step) and gives the epoch's mean loss.
 double train_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorSplit& train, TrainingStep& step,
                    std::int64_t epoch, double lr, const torch::Device& device, Reducer& reducer,
-                   const EngineCallbacks& callbacks) {
+                   const EngineCallbacks& callbacks, const torch::nn::Module& model, StepDiagnosis* diagnosis) {
   const std::int64_t n = train.size();
   const std::int64_t steps = (n + cfg.batch_size - 1) / cfg.batch_size;
   const auto order = torch::tensor(epoch_permutation(n, job.seed, epoch), torch::kLong).to(device);
@@ -224,7 +241,16 @@ double train_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorSpli
       auto b = gather(train, order.slice(0, r0, r1), device, cfg.channels_last);
       input = {b.X, b.Y, b.ext};
     }
-    auto loss = step.run(input, global_n);
+    torch::Tensor loss;
+    if (diagnosis) {
+      {
+        model::ProbeScope probing(diagnosis->probe());
+        loss = step.run(input, global_n);
+      }
+      diagnosis->record(epoch, s, loss.item<double>(), lr, model);
+    } else {
+      loss = step.run(input, global_n);
+    }
     // Summed over this rank's samples: the ranks' sums add up to the global batch's.
     step_loss_sums.select(0, s).copy_(loss.to(torch::kFloat64) * static_cast<double>(r1 - r0));
   }
@@ -308,7 +334,7 @@ void train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, const En
     device = parse_device(settings.train.device);
     result.device = device.str();
     configure_threads(settings.train);
-    dataset = load_split_tensors(job, settings.train, device);
+    dataset = load_split_tensors(job, settings.train, device);  // may fit settings.train's scalers
     t = build_training(job, settings, dataset.spec(), device);
     result.parameters = model::count_parameters(*t.model);
     meta = load_if_resuming(job, settings, dataset.spec(), t, &resumed);
@@ -326,6 +352,11 @@ void train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, const En
   }
 
   TrainingStep step(*t.model, t.loss, *t.optimizer, reducer, step_options_from(cfg));
+  std::unique_ptr<StepDiagnosis> diagnosis;
+  run_agreed(reducer, [&] {
+    if (!job.diagnose_path.empty() && reducer.rank() == 0)
+      diagnosis = std::make_unique<StepDiagnosis>(job.diagnose_path, job.diagnose_steps);
+  });
   std::int64_t epochs_this_call = 0;
   for (std::int64_t epoch = meta.epoch + 1; epoch < cfg.epochs; ++epoch) {
     if (cfg.patience > 0 && meta.best_epoch >= 0 && meta.epochs_since_best >= cfg.patience) {
@@ -340,7 +371,8 @@ void train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, const En
     const double lr = learning_rate_at(cfg, epoch);
     for (auto& group : t.optimizer->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     t.model->train();
-    const double train_loss = train_epoch(job, cfg, train, step, epoch, lr, device, reducer, callbacks);
+    const double train_loss =
+        train_epoch(job, cfg, train, step, epoch, lr, device, reducer, callbacks, *t.model, diagnosis.get());
     close_epoch(job, cfg, dataset, t, meta, epoch, lr, train_loss, t0, device, reducer, sink, callbacks);
     ++epochs_this_call;
   }

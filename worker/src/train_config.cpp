@@ -26,6 +26,12 @@ const std::vector<model::ParamSpec>& train_param_specs() {
       {"patience", "10", "early stopping: epochs without a better validation MSE; 0 = never stop early"},
       {"scaler_x", "1", "divide coarse maps by this before the model"},
       {"scaler_y", "1", "divide fine maps by this before the model; metrics are de-scaled"},
+      {"scaling", "fixed",
+       "fixed: divide by scaler_x/scaler_y (1 = raw counts); train_max: scalers fitted on the training split "
+       "(its largest coarse and fine value); metrics are always de-scaled"},
+      {"split", "release",
+       "release: the dataset's train/valid/test as given; 7:1:2: the three concatenated in time order and re-split "
+       "70/10/20 (the paper's protocol)"},
       {"threads", "0", "torch CPU threads; 0 = cores of the node / ranks on the node"},
       {"device", "cpu", "cpu, cuda or cuda:K"},
       {"bf16", "false", "bf16 autocast with fp32 master weights (CUDA only)"},
@@ -65,6 +71,8 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
   t.patience = c.get_int("patience", t.patience);
   t.scaler_x = c.get_double("scaler_x", t.scaler_x);
   t.scaler_y = c.get_double("scaler_y", t.scaler_y);
+  t.scaling = c.get_string("scaling", t.scaling);
+  t.split = c.get_string("split", t.split);
   t.threads = c.get_int("threads", t.threads);
   t.device = c.get_string("device", t.device);
   t.bf16 = c.get_bool("bf16", t.bf16);
@@ -91,6 +99,13 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
              "keys 'adam_beta1'/'adam_beta2': must be in [0, 1)");
   FUFI_CHECK(t.patience >= 0, UsageError, "key 'patience': must be >= 0");
   FUFI_CHECK(t.scaler_x > 0 && t.scaler_y > 0, UsageError, "keys 'scaler_x'/'scaler_y': must be positive");
+  FUFI_CHECK(t.scaling == "fixed" || t.scaling == "train_max", UsageError,
+             "key 'scaling': unknown scaling '{}'{} (fixed, train_max)", t.scaling,
+             did_you_mean(t.scaling, {"fixed", "train_max"}));
+  FUFI_CHECK(t.scaling == "fixed" || (!c.has("scaler_x") && !c.has("scaler_y")), UsageError,
+             "key 'scaling': train_max fits scaler_x and scaler_y itself; do not set them as well");
+  FUFI_CHECK(t.split == "release" || t.split == "7:1:2", UsageError, "key 'split': unknown split '{}' (release, 7:1:2)",
+             t.split);
   FUFI_CHECK(t.threads >= 0, UsageError, "key 'threads': must be >= 0");
   FUFI_CHECK(t.grad_bucket_mb > 0 && t.grad_bucket_mb <= 4096, UsageError,
              "key 'grad_bucket_mb': must be in (0, 4096], got {}", t.grad_bucket_mb);

@@ -191,3 +191,35 @@ TEST_F(DatasetDir, TaskResolution) {
 TEST_F(DatasetDir, MissingDirectory) {
   EXPECT_THROW(load_fufi_data((root_ / "absent").string()), fufi::InputError);
 }
+
+// The paper's 7:1:2 chronological protocol: train, valid and test concatenated in that order and re-split by
+// count, every array (X, Y, ext) cut at the same samples.
+TEST_F(DatasetDir, ChronologicalResplit) {
+  write_all(/*channels=*/1, /*with_ext=*/true);  // 6 + 2 + 3 = 11 samples
+  auto data = load_fufi_data(root_.string());
+  // The concatenation's sample order, recognisable by the ext hour column (7 + i % 15 within each split).
+  std::vector<float> hours;
+  for (const auto& name : split_names()) {
+    const auto& e = data.split(name).ext;
+    for (std::int64_t i = 0; i < e.shape[0]; ++i) hours.push_back(e.values[static_cast<std::size_t>(i * 7 + 5)]);
+  }
+  resplit_chronological(data, 7, 1, 2);
+  // floor(11 * 7/10) = 7, floor(11 * 1/10) = 1, the rest 3.
+  EXPECT_EQ(data.split("train").size(), 7);
+  EXPECT_EQ(data.split("valid").size(), 1);
+  EXPECT_EQ(data.split("test").size(), 3);
+  std::size_t k = 0;
+  for (const auto& name : split_names()) {
+    const auto& s = data.split(name);
+    EXPECT_EQ(s.X.shape[0], s.Y.shape[0]);
+    EXPECT_EQ(s.X.values.size(), static_cast<std::size_t>(s.size() * 2 * 3));
+    for (std::int64_t i = 0; i < s.size(); ++i, ++k)
+      EXPECT_EQ(s.ext.values[static_cast<std::size_t>(i * 7 + 5)], hours[k]) << name << " sample " << i;
+  }
+  EXPECT_EQ(k, hours.size());
+  auto tiny = load_fufi_data(root_.string());
+  tiny.splits.at("train").X.shape[0] = 0;  // pretend a nearly empty dataset cannot be split
+  tiny.splits.at("valid").X.shape[0] = 0;
+  tiny.splits.at("test").X.shape[0] = 1;
+  EXPECT_THROW(resplit_chronological(tiny, 7, 1, 2), fufi::InputError);
+}

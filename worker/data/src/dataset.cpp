@@ -205,4 +205,63 @@ std::vector<std::string> list_tasks(const std::string& root) {
   return out;
 }
 
+namespace {
+
+// Samples [begin, end) of the concatenation of `parts` (arrays of equal trailing shape).
+NpyArray slice_concatenated(const std::vector<const NpyArray*>& parts, std::int64_t begin, std::int64_t end) {
+  NpyArray out;
+  out.shape = parts.front()->shape;
+  out.shape[0] = end - begin;
+  out.source_dtype = parts.front()->source_dtype;
+  std::int64_t offset = 0;
+  for (const NpyArray* a : parts) {
+    const std::int64_t n = a->shape[0];
+    const std::size_t per = n > 0 ? a->values.size() / static_cast<std::size_t>(n) : 0;
+    const std::int64_t lo = std::max(begin, offset), hi = std::min(end, offset + n);
+    if (lo < hi)
+      out.values.insert(out.values.end(), a->values.begin() + static_cast<std::ptrdiff_t>((lo - offset) * per),
+                        a->values.begin() + static_cast<std::ptrdiff_t>((hi - offset) * per));
+    offset += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+void resplit_chronological(FufiData& data, int train_parts, int valid_parts, int test_parts) {
+  FUFI_CHECK(train_parts > 0 && valid_parts > 0 && test_parts > 0, UsageError,
+             "split: ratio parts must be positive, got {}:{}:{}", train_parts, valid_parts, test_parts);
+  for (const auto& name : split_names())
+    FUFI_CHECK(data.splits.count(name), InputError, "{}: re-splitting needs the {} split", data.dir, name);
+  std::vector<const SplitArrays*> parts;
+  std::int64_t total = 0;
+  for (const auto& name : split_names()) {
+    parts.push_back(&data.splits.at(name));
+    total += parts.back()->size();
+  }
+  const int whole = train_parts + valid_parts + test_parts;
+  const std::int64_t n_train = total * train_parts / whole, n_valid = total * valid_parts / whole;
+  FUFI_CHECK(n_train > 0 && n_valid > 0 && total - n_train - n_valid > 0, InputError,
+             "{}: {} samples are too few for a {}:{}:{} split", data.dir, total, train_parts, valid_parts, test_parts);
+  const bool has_ext = !parts.front()->ext.shape.empty();
+  auto field = [&](auto member) {
+    std::vector<const NpyArray*> arrays;
+    for (const auto* p : parts) arrays.push_back(&(p->*member));
+    return arrays;
+  };
+  const auto xs = field(&SplitArrays::X), ys = field(&SplitArrays::Y), exts = field(&SplitArrays::ext);
+  const std::int64_t bounds[4] = {0, n_train, n_train + n_valid, total};
+  std::map<std::string, SplitArrays> resplit;
+  for (std::size_t i = 0; i < split_names().size(); ++i) {
+    SplitArrays s;
+    s.name = split_names()[i];
+    s.X = slice_concatenated(xs, bounds[i], bounds[i + 1]);
+    s.Y = slice_concatenated(ys, bounds[i], bounds[i + 1]);
+    if (has_ext) s.ext = slice_concatenated(exts, bounds[i], bounds[i + 1]);
+    resplit.emplace(s.name, std::move(s));
+  }
+  data.splits = std::move(resplit);
+}
+
 }  // namespace fufi::data
+

@@ -42,14 +42,24 @@ std::shared_ptr<Loss> make_loss(const std::string& name, const Config& config, d
 // The focusing function f of DualFocal: tanh(x), or the sigmoid-style 2σ(x) − 1 (= tanh(x/2)).
 enum class FocalFunction { Tanh, Sigmoid };
 
+// Where DualFocal's focal factor f(β·L_ds)^γ is computed. The paper (§4, "re-weight the contribution of
+// each sample ... its L_ds value"; the abstract speaks of "hard-to-predict regions") leaves it open:
+//   Cell    from each cell's own L_ds (fufi's default; docs/MODELS.md, docs/FIDELITY.md)
+//   Sample  from the sample's mean L_ds over its cells, one factor per map
+enum class FocalGranularity { Cell, Sample };
+
 // The elementwise (unreduced) DualFocal terms on values already in the loss's units, exposed for
-// tests and analysis. `focal` = false gives plain L_ds.
+// tests and analysis. `focal` = false gives plain L_ds. Inputs (B,C,H,W); Sample granularity needs B first.
 struct DualFocalParams {
   double lambda = 10.0;
   double beta = 0.2;
   double gamma = 1.0;
   FocalFunction focal_function = FocalFunction::Tanh;
   bool focal = true;
+  FocalGranularity granularity = FocalGranularity::Cell;
+  // The paper says the factor's "primary effect is on the gradient flow" without saying whether it is
+  // differentiated: false (default) lets autograd through it, true treats it as a constant weight.
+  bool detach_factor = false;
 };
 torch::Tensor dualfocal_elementwise(const torch::Tensor& prediction, const torch::Tensor& target,
                                     const DualFocalParams& params);

@@ -29,6 +29,10 @@ struct PlgfOptions {
   bool film = true;               // ablation "wo/ FiLM"
   bool local_global = true;       // ablation "wo/ Local-Global Fusion"
   bool context_gate = true;       // ablation "wo/ Context-Gated Attention"
+  // Additions beyond the paper's text, each switchable (docs/FIDELITY.md measures them):
+  bool rdb_fusion_norm = true;    // GroupNorm after the RDB's 1×1 fusion conv (the unofficial WaveRec code)
+  bool fpn_norm = true;           // BatchNorm after each EnhancedFPN level's conv3 (WaveRec); off: conv3 with bias
+  bool smoothed_n2 = true;        // N2 = (raw + eps/N²)/(block sum + eps); off: UrbanFM's raw/(block sum + eps)
 
   std::int64_t resolved_cond_dim() const { return cond_dim > 0 ? cond_dim : channels; }
 };
@@ -60,7 +64,7 @@ TORCH_MODULE(Eca);
 class ResidualDenseBlockImpl : public torch::nn::Module {
  public:
   ResidualDenseBlockImpl(std::int64_t channels, std::int64_t growth, std::int64_t depth, double residual_scale,
-                         double dropout);
+                         double dropout, bool fusion_norm = true);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
@@ -90,7 +94,7 @@ TORCH_MODULE(DualAttention);
 // weights σ(β_i).
 class EnhancedFpnImpl : public torch::nn::Module {
  public:
-  EnhancedFpnImpl(std::int64_t channels, std::int64_t scales);
+  EnhancedFpnImpl(std::int64_t channels, std::int64_t scales, bool level_norm = true);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:

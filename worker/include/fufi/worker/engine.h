@@ -27,6 +27,10 @@ struct TrainJob {
   // Stop (as if killed right after a checkpoint) once this many epochs have run in this call;
   // -1: run to the end. Lets tests and the sweep interrupt a job at an exact point.
   std::int64_t stop_after_epochs = -1;
+  // Non-empty: append step diagnostics (worker/diagnosis.h) to this file; `diagnose_steps` first steps and
+  // every step whose loss jumps.
+  std::string diagnose_path;
+  std::int64_t diagnose_steps = 20;
 };
 
 struct EngineCallbacks {

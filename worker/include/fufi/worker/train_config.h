@@ -26,6 +26,8 @@ struct TrainConfig {
   std::int64_t patience = 10;         // epochs without a better validation MSE before stopping; 0: never
   double scaler_x = 1.0;              // X is divided by it before the model sees it
   double scaler_y = 1.0;              // Y likewise; metrics are always on raw counts
+  std::string scaling = "fixed";      // fixed: scaler_x/scaler_y as given; train_max: fitted (max of train X, Y)
+  std::string split = "release";      // release: the files' splits; 7:1:2: chronological re-split (paper §5.1)
   std::int64_t threads = 0;           // torch threads; 0: the node's cores / ranks on the node
   std::string device = "cpu";         // cpu | cuda | cuda:K
   bool bf16 = false;                  // CUDA only: bf16 autocast, fp32 master weights

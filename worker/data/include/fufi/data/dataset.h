@@ -67,6 +67,12 @@ struct FufiData {
 // values out of range, or (strict) a constraint violation.
 FufiData load_fufi_data(const std::string& dir, const LoadOptions& options = {});
 
+// The paper's protocol (§5.1: "split ... with a ratio of 7:1:2"): the samples of train, valid and test,
+// concatenated in that order (the released files are chronological and consecutive), re-split by count into
+// the first 70 % / next 10 % / last 20 % (floors; the test split takes the rest). The layout, ext and the
+// constraint report are kept; InputError when a split would be empty. `data` must hold all three splits.
+void resplit_chronological(FufiData& data, int train_parts = 7, int valid_parts = 1, int test_parts = 2);
+
 // ROOT/TASK when it exists; ROOT itself when TASK is empty and ROOT has train/. InputError otherwise.
 std::string resolve_task_dir(const std::string& root, const std::string& task);
 
