@@ -1,4 +1,4 @@
-// fufi::blas_library() and fufi::malloc_library() name what this process really runs with.
+// version.h (build_info.cpp): the version line, and the libraries this process really runs with.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,4 +12,10 @@ TEST(RuntimeLibraries, MallocIsProvidedByANamedLibrary) {
   EXPECT_EQ(name.find('/'), std::string::npos) << name;
   EXPECT_NE(name.find(".so"), std::string::npos) << name;
   EXPECT_NE(fufi::version_line().find("malloc " + name), std::string::npos) << fufi::version_line();
+}
+
+TEST(Version, LineNamesVersionAndTorch) {
+  auto line = fufi::version_line();
+  EXPECT_NE(line.find(fufi::version()), std::string::npos);
+  EXPECT_NE(line.find("torch"), std::string::npos);
 }
