@@ -21,8 +21,10 @@
 #include "fufi/results/report_paper.h"
 #include "fufi/results/report_stats.h"
 #include "fufi/results/store.h"
+#include "flow_metrics.h"
 
 namespace fs = std::filesystem;
+using namespace fufi;
 using namespace fufi::results;
 
 namespace {
@@ -219,7 +221,7 @@ void build_fixture_db(const std::string& path) {
     r.seed = static_cast<std::uint64_t>(j.seed);
     r.data = data;
     r.run_dir = "runs/" + r.id;
-    r.config = {{"channels", j.channels}, {"depth", j.depth}, {"loss", j.loss}};
+    r.resolved = Config::from_assignments({"channels=" + j.channels, "depth=" + j.depth, "loss=" + j.loss});
     r.variant = j.variant;
     by_sweep[j.sweep].push_back(r);
   }
@@ -240,12 +242,12 @@ void build_fixture_db(const std::string& path) {
     if (j.status == "pending" || !finished.insert(id).second) continue;
     store.start_attempt(id, 1, run, "host", "local");
     Outcome o;
-    o.status = j.status;
+    o.status = parse_job_status(j.status);
     if (j.status == "failed") {
-      o.error_class = "diverged";
+      o.error_class = ErrorClass::Diverged;
       o.error = "loss is NaN at epoch 3";
     } else {
-      o.test = {j.mse, std::sqrt(j.mse), j.mae, j.mape};
+      o.test = fufi::test::flow_metrics(j.mse, j.mae, j.mape);
       o.valid = o.test;
       o.parameters = j.model == "uno" ? 117913472 : j.model == "plgf" ? 3488677 : 131777;
       o.mean_epoch_seconds = j.model == "uno" ? 22.0 : j.model == "plgf" ? 4.5 : 1.5;

@@ -10,6 +10,7 @@
 #include "fufi/results/query.h"
 #include "fufi/results/sqlite.h"
 #include "fufi/results/store.h"
+#include "flow_metrics.h"
 
 namespace fs = std::filesystem;
 using namespace fufi;
@@ -33,16 +34,16 @@ JobRecord job(const std::string& id, const std::string& group, std::uint64_t see
   j.seed = seed;
   j.data = "synthetic:test";
   j.run_dir = "/tmp/runs/" + id;
-  j.config = {{"channels", "8"}, {"epochs", "3"}, {"loss", "dualfocal"}, {"lr", lr}, {"model", "srcnn"},
-              {"seed", std::to_string(seed)}};
+  j.resolved = Config::from_assignments({"channels=8", "epochs=3", "loss=dualfocal", "lr=" + lr, "model=srcnn",
+                                          "seed=" + std::to_string(seed)});
   return j;
 }
 
 Outcome done_with_mse(double mse) {
   Outcome o;
-  o.status = "done";
-  o.test = {mse, std::sqrt(mse), mse / 10, 0.5};
-  o.valid = {mse + 1, std::sqrt(mse + 1), 0.1, 0.6};
+  o.status = JobStatus::Done;
+  o.test = fufi::test::flow_metrics(mse, mse / 10, 0.5);
+  o.valid = fufi::test::flow_metrics(mse + 1, 0.1, 0.6);
   o.parameters = 1234;
   o.epochs_run = 3;
   o.best_epoch = 2;
@@ -56,8 +57,8 @@ Outcome done_with_mse(double mse) {
 
 Outcome failure(const std::string& message) {
   Outcome o;
-  o.status = "failed";
-  o.error_class = "diverged";
+  o.status = JobStatus::Failed;
+  o.error_class = ErrorClass::Diverged;
   o.error = message;
   return o;
 }
@@ -131,7 +132,7 @@ TEST(ResultsStore, JobLifecycleRecordsEpochsResultsAndProvenance) {
   EpochRow e;
   e.epoch = 0;
   e.train_loss = 2.5;
-  e.valid = {4, 2, 1, 0.5};
+  e.valid = fufi::test::flow_metrics(4, 1, 0.5);
   e.best = true;
   f.store->epoch("a", 1, e);
   e.epoch = 1;
@@ -188,7 +189,7 @@ TEST(ResultsStore, FailuresRetryUntilFinalAndAreListed) {
 
   // Re-syncing with a higher max_attempts re-queues it; reset_failures starts its count over.
   auto states = f.store->sync_jobs(f.sweep, {job("a", "g", 1)}, 3, false);
-  EXPECT_EQ(states.at("a").status, "pending");
+  EXPECT_EQ(states.at("a").status, JobStatus::Pending);
   EXPECT_EQ(states.at("a").failures, 2);
 }
 
@@ -307,6 +308,6 @@ TEST(ResultsQuery, ReadersSeeCommittedBatchesWhileTheWriterHoldsOne) {
   EXPECT_EQ(cell(run_query(f.path, q), 0, "status"), "done");
   const auto states = read_job_states(f.path, {"a", "zzz"});
   EXPECT_EQ(states.size(), 1u);
-  EXPECT_EQ(states.at("a").status, "done");
+  EXPECT_EQ(states.at("a").status, JobStatus::Done);
   EXPECT_TRUE(read_job_states(f.path + ".absent", {"a"}).empty());
 }

@@ -9,6 +9,10 @@
 namespace fufi {
 
 struct FlowMetrics {
+  // Not an aggregate, so metrics are only ever set by name: a positional {mse, rmse, mae, mape} once filled
+  // two structs with different member orders and would swap fields without a word from the compiler.
+  constexpr FlowMetrics() {}
+
   double mse = 0, mae = 0, mape = 0, rmse = 0;
   std::uint64_t count = 0;  // cells averaged; not stored in the DB or in JSON files
 };
