@@ -1,14 +1,11 @@
 #include "fufi/worker/checkpoint.h"
 
-#include <cstdio>
-#include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <mutex>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include "fufi/core/atomic_file.h"
 #include "fufi/core/error.h"
 #include "fufi/core/version.h"
 #include "fufi/model/registry.h"
@@ -120,15 +117,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
     // Dropout masks come from torch's CPU generator: resuming must continue its stream.
     archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
   }
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  int fd = ::open(tmp.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    FUFI_THROW(RuntimeError, "cannot rename {} to {}: {}", tmp, path, std::strerror(errno));
+  write_file_atomically(path, [&](const std::string& tmp) { archive.save_to(tmp); });
 }
 
 CheckpointMeta read_checkpoint_meta(const std::string& path) {

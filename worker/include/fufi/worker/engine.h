@@ -11,17 +11,16 @@
 #include <string>
 
 #include "fufi/core/config.h"
+#include "fufi/core/job.h"
 #include "fufi/worker/records.h"
 #include "fufi/worker/reducer.h"
 
 namespace fufi::worker {
 
-struct TrainJob {
-  std::string model;
+// A JobSpec (fufi/core/job.h: model, task, seed and the user's model, loss and training keys in `settings`)
+// and where it reads and writes.
+struct TrainJob : JobSpec {
   std::string data_dir;  // a dataset directory, or a TaxiBJ-style root with `task`
-  std::string task;      // P1..P4 under a root; "" when data_dir is the dataset itself
-  Config settings;       // the user's model, loss and training keys
-  std::uint64_t seed = 1;
   std::string run_dir;
   bool resume = true;    // continue from RUN_DIR/last.ckpt when it exists
   // Stop (as if killed right after a checkpoint) once this many epochs have run in this call;
