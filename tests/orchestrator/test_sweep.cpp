@@ -1,63 +1,21 @@
-// Sweep files: grid expansion, filters, precedence, job ids (stable under reordering, SHA-256), and
-// strict errors that name file:line.
+// Sweep files end to end (sweep.cpp: parse, then expand): grid expansion, filters, precedence, job ids
+// (stable under reordering), data roots. The parser's errors: test_sweep_parser.cpp; the expansion on its
+// own: test_sweep_grid.cpp.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
-#include <stdexcept>
 
-#include "fufi/core/build_info.h"
 #include "fufi/core/error.h"
 #include "fufi/orchestrator/sweep.h"
+#include "expect_error.h"
+#include "scratch_dir.h"
+#include "sweep_fixture.h"
 
 using namespace fufi;
 using namespace fufi::orchestrator;
-
-namespace {
-
-// The [data] table every test sweep uses, shared with the shell tests (sweep_fixture.sh).
-std::string small_data_fixture() {
-  const std::string path = FUFI_SOURCE_ROOT "tests/orchestrator/fixtures/small_data.toml";
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read the test fixture " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A 2 models x 2 tasks x 2 seeds sweep; [models.srcnn] channels is on line 16. Read on first use, not
-// at static initialisation, so that a missing fixture fails the tests that need it.
-const std::string& base_sweep() {
-  static const std::string text = "\nname = \"unit\"\nseeds = 2\n" + small_data_fixture() + R"([training]
-epochs = 2
-lr = 3e-4
-[axes]
-model = ["srcnn", "espcn"]
-task = ["P1", "P2"]
-[models.srcnn]
-channels = 8
-)";
-  return text;
-}
-
-// Expects a UsageError whose message contains every needle.
-void expect_error(const std::string& text, const std::vector<std::string>& needles) {
-  try {
-    parse_sweep(text, "bad.toml");
-    ADD_FAILURE() << "accepted:\n" << text;
-  } catch (const UsageError& e) {
-    for (const auto& n : needles) EXPECT_NE(e.message().find(n), std::string::npos) << "'" << n << "' not in: " << e.message();
-  }
-}
-
-}  // namespace
-
-TEST(SweepHash, Sha256OfKnownVectors) {
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-}
+using fufi::test::base_sweep;
 
 TEST(SweepFile, ExpandsTheGridWithPerModelOverrides) {
   const auto s = parse_sweep(base_sweep(), "unit.toml");
@@ -190,38 +148,9 @@ task = "P2"
   EXPECT_EQ(parse_sweep("[data]\nsynthetic = \"small\"\n[axes]\nmodel = \"uniform\"\ntask = \"P1\"\n", "d.toml").jobs.size(), 5u);
 }
 
-TEST(SweepFile, MalformedFilesNameFileLineAndTheNearestName) {
-  const std::string data = "[data]\nsynthetic = \"small\"\n";
-  expect_error("nmae = \"x\"\n" + data + "[axes]\nmodel = \"uniform\"\n", {"bad.toml:1", "unknown key 'nmae'", "did you mean 'name'"});
-  expect_error(data + "[axes]\nmodel = [\"srcnn\"]\nchanels = [8, 16]\n", {"bad.toml:5", "'chanels'", "did you mean 'channels'"});
-  expect_error(data + "[axes]\nmodel = [\"srcnn\", \"urbnfm\"]\n", {"bad.toml:4", "unknown model 'urbnfm'", "did you mean 'urbanfm'"});
-  expect_error(data + "[training]\nloss = \"dualfocl\"\n[axes]\nmodel = \"srcnn\"\n",
-               {"bad.toml:4", "unknown loss 'dualfocl'", "did you mean 'dualfocal'"});
-  expect_error(data + "[training]\nepochs = \"2\"\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "'epochs'", "expected an integer"});
-  expect_error(data + "[training]\nepochs = 2.5\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "epochs", "integer"});
-  expect_error(data + "[training]\nlr = -1.0\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "lr", "positive"});
-  expect_error(data + "[training]\nfilm = true\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "unknown key 'film'", "srcnn"});
-  expect_error(data + "[axes]\nmodel = \"srcnn\"\ntask = [\"P1\", \"P5\"]\n", {"bad.toml:5", "unknown task 'P5'"});
-  expect_error(data + "[axes]\nmodel = \"srcnn\"\n[models.espcn]\nchannels = 8\n", {"bad.toml:5", "not in axes.model"});
-  expect_error(data + "[axes]\nmodel = \"srcnn\"\n[variants]\na = {}\nb = { channels = 64 }\n",
-               {"same job", "variant=a", "variant=b"});
-  expect_error(data + "[axes]\nmodel = \"srcnn\"\n[[exclude]]\nvariant = \"nope\"\n", {"bad.toml:6", "unknown variant 'nope'"});
-  expect_error(data + "[axes]\nmodel = \"srcnn\"\nseed = [1, 2]\n", {"bad.toml:5", "seeds"});
-  expect_error(data + "[axes]\nmodel = \"srcnn\"\nchannels = []\n", {"bad.toml:5", "empty array"});
-  expect_error(data + "[axes]\nmodel = \"srcnn\"\nchannels = { a = 1 }\n", {"bad.toml:5", "single value"});
-  expect_error("[data]\nsynthetic = \"smal\"\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:2", "did you mean 'small'"});
-  expect_error("[data]\nroot = \"/x\"\nupscale = 4\n[axes]\nmodel = \"srcnn\"\ntask = \"P1\"\n", {"bad.toml:3", "synthetic data only"});
-  expect_error("[data]\nsynthetic = \"small\"\nroot = \"/x\"\n[axes]\nmodel = \"srcnn\"\n", {"exactly one"});
-  expect_error("[axes]\nmodel = \"srcnn\"\n", {"bad.toml", "[data]"});
-  expect_error(data, {"bad.toml", "[axes]"});
-  expect_error(data + "[axes]\nmodel = [\"srcnn\"\n", {"bad.toml:", "TOML syntax error"});
-  expect_error(data + "seeds = 0\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml"});
-  expect_error(data + "max_attempts = 0\n", {"bad.toml"});
-}
-
 TEST(SweepFile, DataRootSweepsNeedTheirTasksAndRecordTheAbsoluteRoot) {
-  const auto dir = std::filesystem::temp_directory_path() / "fufi_sweep_root";
-  std::filesystem::remove_all(dir);
+  const test::ScratchDir scratch("sweep_root");
+  const std::filesystem::path dir = scratch.path();
   std::filesystem::create_directories(dir / "P1" / "train");
   std::filesystem::create_directories(dir / "P2" / "train");
   for (const char* t : {"P1", "P2"}) std::ofstream(dir / t / "train" / "X.npy") << "x";
@@ -229,8 +158,21 @@ TEST(SweepFile, DataRootSweepsNeedTheirTasksAndRecordTheAbsoluteRoot) {
   const auto s = parse_sweep(text, "r.toml");
   ASSERT_EQ(s.jobs.size(), 2u);  // every task of the root
   EXPECT_EQ(s.data.identity(), "root:" + dir.string());
-  expect_error("seeds = 1\n[data]\nroot = \"" + dir.string() + "\"\n[axes]\nmodel = \"uniform\"\ntask = \"P3\"\n",
-               {"bad.toml:6", "unknown task 'P3'"});
+  const std::string bad = "seeds = 1\n[data]\nroot = \"" + dir.string() + "\"\n[axes]\nmodel = \"uniform\"\ntask = \"P3\"\n";
+  test::expect_error<UsageError>([&] { parse_sweep(bad, "bad.toml"); }, {"bad.toml:6", "unknown task 'P3'"});
   const auto moved = parse_sweep(text, "r.toml", {{}, (dir / "P1" / "..").string()});
   EXPECT_EQ(moved.jobs.front().id, s.jobs.front().id);  // the same root, spelled differently
+}
+
+// Errors the engine's resolution finds (sweep_grid.cpp) still name the line that set the key.
+TEST(SweepFile, ResolutionErrorsNameTheLineAndTheJob) {
+  const std::string data = "[data]\nsynthetic = \"small\"\n";
+  auto expect_error = [](const std::string& text, const std::vector<std::string>& needles) {
+    test::expect_error<UsageError>([&] { parse_sweep(text, "bad.toml"); }, needles);
+  };
+  expect_error(data + "[training]\nepochs = 2.5\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "epochs", "integer"});
+  expect_error(data + "[training]\nlr = -1.0\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "lr", "positive"});
+  expect_error(data + "[training]\nfilm = true\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "unknown key 'film'", "srcnn"});
+  expect_error(data + "[axes]\nmodel = \"srcnn\"\n[variants]\na = {}\nb = { channels = 64 }\n",
+               {"same job", "variant=a", "variant=b"});
 }
