@@ -1,8 +1,6 @@
 // fufi bench train | infer | allreduce: fufi's speed, measured the same way every time.
 // Built when FUFI_BUILD_BENCH is on (the default).
 #if FUFI_HAVE_BENCH
-#include <mpi.h>
-
 #include <iostream>
 
 #include "commands.h"
@@ -10,6 +8,7 @@
 #include "fufi/bench/bench.h"
 #include "fufi/core/error.h"
 #include "fufi/core/strings.h"
+#include "fufi/orchestrator/cli_support.h"
 
 namespace fufi::cli {
 
@@ -30,9 +29,7 @@ struct BenchArgs {
   double bucket_mb = 4.0;  // bench train --bucket-mb (training's grad_bucket_mb default)
 };
 
-void check_format(const std::string& f) {
-  FUFI_CHECK(f == "table" || f == "json", UsageError, "--format: unknown format '{}' (table, json)", f);
-}
+void check_format(const std::string& f) { orchestrator::check_format(f, {"table", "json"}); }
 
 bench::TrainBenchOptions train_options(const BenchArgs& a) {
   FUFI_CHECK(a.device == "cpu", UsageError, "--device {}: the GPU benchmarks need a CUDA build (scripts/gpu-build)",
@@ -91,15 +88,13 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       std::vector<std::string> modes;
       for (const auto& part : split(t->dp_modes, ',')) modes.push_back(trim(part));
       auto r = bench::bench_train_dp(train_options(*t), modes, t->bucket_mb);
-      int rank = 0;
-      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-      if (rank == 0) std::cout << (t->format == "json" ? bench::to_json(r) : bench::to_table(r));
-      exit_code = 0;
+      if (orchestrator::is_reporting_rank()) std::cout << (t->format == "json" ? bench::to_json(r) : bench::to_table(r));
+      exit_code = orchestrator::kExitOk;
       return;
     }
     auto r = bench::bench_train(train_options(*t));
     std::cout << (t->format == "json" ? bench::to_json(r) : bench::to_table(r));
-    exit_code = 0;
+    exit_code = orchestrator::kExitOk;
   });
 
   auto i = std::make_shared<BenchArgs>();
@@ -110,7 +105,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     check_format(i->format);
     auto r = bench::bench_infer(train_options(*i), int_list(i->batches, "--batches"));
     std::cout << (i->format == "json" ? bench::to_json(r) : bench::to_table(r));
-    exit_code = 0;
+    exit_code = orchestrator::kExitOk;
   });
 
   auto r = std::make_shared<BenchArgs>();
@@ -125,10 +120,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     std::vector<std::int64_t> sizes;
     for (const auto& part : split(r->bytes, ',')) sizes.push_back(bench::parse_bytes(trim(part), "--bytes"));
     auto result = bench::bench_allreduce(r->backend, sizes, r->steps, r->warmup);
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rank == 0) std::cout << (r->format == "json" ? bench::to_json(result) : bench::to_table(result));
-    exit_code = 0;
+    if (orchestrator::is_reporting_rank()) std::cout << (r->format == "json" ? bench::to_json(result) : bench::to_table(result));
+    exit_code = orchestrator::kExitOk;
   });
 
   add_bench_orchestrator_subcommand(*bench_cmd, exit_code);

@@ -140,6 +140,7 @@ std::map<std::string, JobState> ResultsStore::sync_jobs(std::int64_t sweep_id, c
   for (const auto& j : jobs) add_current.bind(1, j.id).run();
   db_.prepare("DELETE FROM sweep_jobs WHERE sweep_id = ?1 AND job_id NOT IN (SELECT job_id FROM current_jobs)")
       .bind(1, sweep_id).run();
+  // runs_again()'s rule: failed jobs with retries left (or all, with reset_failures) go back to pending.
   db_.prepare(R"SQL(
     UPDATE jobs SET status = 'pending', failures = CASE WHEN ?2 THEN 0 ELSE failures END
     WHERE status = 'failed' AND (?2 OR failures < ?3) AND job_id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?1))SQL")
@@ -272,6 +273,12 @@ void ResultsStore::finish_attempt(const std::string& job_id, int attempt, const 
     UPDATE attempts SET status = ?3, error_class = ?4, error = ?5, finished_at = ?6 WHERE job_id = ?1 AND attempt = ?2)SQL")
       .bind(1, job_id).bind(2, attempt).bind(3, std::string(to_string(o.status))).bind(4, text(to_string(o.error_class)))
       .bind(5, text(o.error)).bind(6, now).run();
+}
+
+bool runs_again(const JobState& state, int max_attempts, bool reset_failures) {
+  if (state.status == JobStatus::Done) return false;
+  if (state.status == JobStatus::Failed) return reset_failures || state.failures < max_attempts;
+  return true;
 }
 
 std::map<std::string, JobState> read_job_states(const std::string& db_path, const std::vector<std::string>& job_ids) {

@@ -48,6 +48,11 @@ struct JobState {
   double wall_seconds = 0;  // of the successful attempt (done jobs)
 };
 
+// Whether a sweep run would run this job again: it is not done, and not failed for good (a failed job gets
+// new attempts while it has failed fewer than `max_attempts` times, or always with `reset_failures`). The
+// rule sync_jobs applies in SQL, for callers that only read (`fufi sweep --plan`).
+bool runs_again(const JobState& state, int max_attempts, bool reset_failures);
+
 struct RunInfo {
   std::string host;
   int world_size = 1;
