@@ -29,6 +29,14 @@ constexpr std::array<std::pair<JobStatus, std::string_view>, 6> kJobStatuses{{
     {JobStatus::Cancelled, "cancelled"},
 }};
 
+constexpr std::array<std::pair<RunStatus, std::string_view>, 5> kRunStatuses{{
+    {RunStatus::Running, "running"},
+    {RunStatus::Finished, "finished"},
+    {RunStatus::Failed, "failed"},
+    {RunStatus::Stopped, "stopped"},
+    {RunStatus::Interrupted, "interrupted"},
+}};
+
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum value) {
   for (const auto& [v, name] : table)
@@ -50,6 +58,7 @@ Enum value_of(const std::array<std::pair<Enum, std::string_view>, N>& table, std
 
 std::string_view to_string(ErrorClass error_class) { return name_of(kErrorClasses, error_class); }
 std::string_view to_string(JobStatus status) { return name_of(kJobStatuses, status); }
+std::string_view to_string(RunStatus status) { return name_of(kRunStatuses, status); }
 ErrorClass parse_error_class(std::string_view text) { return value_of(kErrorClasses, text, "error class"); }
 JobStatus parse_job_status(std::string_view text) { return value_of(kJobStatuses, text, "job status"); }
 

@@ -234,7 +234,7 @@ double Coordinator::eta_seconds() const {
 }
 
 void Coordinator::close() {
-  const std::string status = stopping_ ? "stopped" : counts_.failed > 0 ? "failed" : "finished";
+  const RunStatus status = stopping_ ? RunStatus::Stopped : counts_.failed > 0 ? RunStatus::Failed : RunStatus::Finished;
   store_.end_run(run_id_, status, counts_.done_now, counts_.failed);
 }
 

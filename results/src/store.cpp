@@ -35,6 +35,16 @@ std::string config_json(const Config& config) {
   return out + "}";
 }
 
+// A JobState from the columns status, attempts, failures, wall_seconds starting at `first`.
+JobState job_state_at(Statement& s, int first) {
+  JobState state;
+  state.status = parse_job_status(s.column_text(first));
+  state.attempts = static_cast<int>(s.column_int(first + 1));
+  state.failures = static_cast<int>(s.column_int(first + 2));
+  state.wall_seconds = s.column_double(first + 3);
+  return state;
+}
+
 }  // namespace
 
 ResultsStore::ResultsStore(const std::string& path) : db_(path, Database::Mode::ReadWrite) {
@@ -152,14 +162,7 @@ std::map<std::string, JobState> ResultsStore::sync_jobs(std::int64_t sweep_id, c
     FROM sweep_jobs sj JOIN jobs j ON j.job_id = sj.job_id LEFT JOIN provenance p ON p.job_id = j.job_id
     WHERE sj.sweep_id = ?1)SQL");
   read.bind(1, sweep_id);
-  while (read.step()) {
-    JobState s;
-    s.status = parse_job_status(read.column_text(1));
-    s.attempts = static_cast<int>(read.column_int(2));
-    s.failures = static_cast<int>(read.column_int(3));
-    s.wall_seconds = read.column_double(4);
-    states[read.column_text(0)] = s;
-  }
+  while (read.step()) states[read.column_text(0)] = job_state_at(read, 1);
   t.commit();
   return states;
 }
@@ -176,10 +179,10 @@ std::int64_t ResultsStore::begin_run(std::int64_t sweep_id, const RunInfo& info)
   return id;
 }
 
-void ResultsStore::end_run(std::int64_t run_id, const std::string& status, int jobs_done, int jobs_failed) {
+void ResultsStore::end_run(std::int64_t run_id, RunStatus status, int jobs_done, int jobs_failed) {
   write();
   statement("end_run", "UPDATE sweep_runs SET status = ?2, finished_at = ?3, jobs_done = ?4, jobs_failed = ?5 WHERE run_id = ?1")
-      .bind(1, run_id).bind(2, status).bind(3, utc_now()).bind(4, jobs_done).bind(5, jobs_failed).run();
+      .bind(1, run_id).bind(2, std::string(to_string(status))).bind(3, utc_now()).bind(4, jobs_done).bind(5, jobs_failed).run();
   commit();
 }
 
@@ -293,14 +296,7 @@ std::map<std::string, JobState> read_job_states(const std::string& db_path, cons
     FROM jobs j LEFT JOIN provenance p ON p.job_id = j.job_id WHERE j.job_id = ?1)SQL");
   for (const auto& id : job_ids) {
     read.bind(1, id);
-    if (read.step()) {
-      JobState s;
-      s.status = parse_job_status(read.column_text(0));
-      s.attempts = static_cast<int>(read.column_int(1));
-      s.failures = static_cast<int>(read.column_int(2));
-      s.wall_seconds = read.column_double(3);
-      states[id] = s;
-    }
+    if (read.step()) states[id] = job_state_at(read, 0);
     read.reset();
   }
   return states;

@@ -3,23 +3,17 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "expect_error.h"
+#include "files.h"
 #include "fufi/core/atomic_file.h"
 #include "scratch_dir.h"
 
 namespace fs = std::filesystem;
 using fufi::write_file_atomically;
+using fufi::test::read_file;
 
 namespace {
-
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::size_t entries(const std::string& dir) {
   std::size_t n = 0;
@@ -33,12 +27,12 @@ TEST(AtomicFile, WritesAndReplacesWholeFiles) {
   fufi::test::ScratchDir dir("atomic_write");
   const std::string path = dir / "metrics.json";
   write_file_atomically(path, std::string("first\n"));
-  EXPECT_EQ(read(path), "first\n");
+  EXPECT_EQ(read_file(path), "first\n");
   const std::string binary("a\0b\n", 4);
   write_file_atomically(path, binary);
-  EXPECT_EQ(read(path), binary);
+  EXPECT_EQ(read_file(path), binary);
   write_file_atomically(path, std::string());
-  EXPECT_EQ(read(path), "");
+  EXPECT_EQ(read_file(path), "");
   EXPECT_EQ(entries(dir.path()), 1u);  // no temporary file left behind
 }
 
@@ -50,7 +44,7 @@ TEST(AtomicFile, AWriterCallbackGetsATemporaryPathInTheSameDirectory) {
     seen = tmp;
     std::ofstream(tmp, std::ios::binary) << "checkpoint";
   });
-  EXPECT_EQ(read(path), "checkpoint");
+  EXPECT_EQ(read_file(path), "checkpoint");
   EXPECT_EQ(fs::path(seen).parent_path(), fs::path(path).parent_path());
   EXPECT_NE(seen, path);
   EXPECT_FALSE(fs::exists(seen));
@@ -68,7 +62,7 @@ TEST(AtomicFile, AFailingWriterLeavesTheOldFileAndNoTemporary) {
         });
       },
       "disk full");
-  EXPECT_EQ(read(path), "old");
+  EXPECT_EQ(read_file(path), "old");
   EXPECT_EQ(entries(dir.path()), 1u);
   // A writer that never creates the temporary file: the error names it.
   fufi::test::expect_error<fufi::RuntimeError>([&] { write_file_atomically(path, [](const std::string&) {}); },

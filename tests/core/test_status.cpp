@@ -25,6 +25,14 @@ TEST(Status, JobStatusesRoundTripThroughText) {
   EXPECT_EQ(to_string(JobStatus::Cancelled), "cancelled");
 }
 
+TEST(Status, RunStatusesAreTheWordsOfTheSweepRunsTable) {
+  EXPECT_EQ(to_string(RunStatus::Running), "running");
+  EXPECT_EQ(to_string(RunStatus::Finished), "finished");
+  EXPECT_EQ(to_string(RunStatus::Failed), "failed");
+  EXPECT_EQ(to_string(RunStatus::Stopped), "stopped");
+  EXPECT_EQ(to_string(RunStatus::Interrupted), "interrupted");
+}
+
 TEST(Status, UnknownWordsAreRuntimeErrorsThatNameThem) {
   test::expect_error<RuntimeError>([] { parse_job_status("finished"); }, {"job status 'finished'", "done"});
   test::expect_error<RuntimeError>([] { parse_error_class("bad_confg"); }, {"'bad_confg'", "did you mean 'bad_config'"});

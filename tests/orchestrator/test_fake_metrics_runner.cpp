@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "data_spec.h"
 #include "fufi/model/registry.h"
 #include "fufi/orchestrator/runner.h"
 
@@ -57,10 +58,9 @@ TEST(FakeMetricsRunner, ReportsUpToThreeImprovingEpochsAndTheRealParameterCount)
   EXPECT_GT(sink.epochs[0].valid.mse, sink.epochs[2].valid.mse);
   EXPECT_EQ(r.best_epoch, 2);
   EXPECT_EQ(r.best_valid.mse, sink.epochs[2].valid.mse);
-  model::DataSpec spec;
-  spec.ext_dim = model::ext_col::kCount;
+  // The registry's count at TaxiBJ's shape (the ticket is not synthetic).
   EXPECT_EQ(r.parameters, model::count_parameters(*model::ModelRegistry::instance().create(
-                              "srcnn", spec, Config::from_assignments({"channels=8"}))));
+                              "srcnn", test::taxibj_spec(), Config::from_assignments({"channels=8"}))));
   t.settings.set("epochs", "1");
   RecordingSink one;
   EXPECT_EQ(FakeMetricsRunner().run(t, one, *reducer, {}).epochs_run, 1);

@@ -22,6 +22,7 @@
 #include "fufi/results/report.h"
 #include "fufi/results/store.h"
 #include "expect_error.h"
+#include "files.h"
 #include "flow_metrics.h"
 #include "scratch_dir.h"
 
@@ -31,12 +32,7 @@ using namespace fufi::results;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using fufi::test::read_file;
 
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "files.h"
 #include "fufi/worker/records.h"
 #include "scratch_dir.h"
 
@@ -26,13 +27,6 @@ EpochRecord record(std::int64_t epoch) {
   r.valid.mape = 0.25;
   r.best = epoch == 1;
   return r;
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -71,7 +65,7 @@ TEST(Records, MetricsJsonNamesEveryMetricAndTheFailureWhenThereIsOne) {
   done.test.mse = 9;
   done.test.rmse = 3;
   sink.result(done);
-  auto j = nlohmann::json::parse(read(dir / "metrics.json"));
+  auto j = nlohmann::json::parse(test::read_file(dir / "metrics.json"));
   EXPECT_EQ(j.at("status"), "done");
   EXPECT_EQ(j.at("test").at("rmse"), 3.0);
   EXPECT_FALSE(j.contains("error_class"));
@@ -80,7 +74,7 @@ TEST(Records, MetricsJsonNamesEveryMetricAndTheFailureWhenThereIsOne) {
   failed.error_class = "diverged";
   failed.error = "non-finite loss";
   sink.result(failed);
-  j = nlohmann::json::parse(read(dir / "metrics.json"));
+  j = nlohmann::json::parse(test::read_file(dir / "metrics.json"));
   EXPECT_EQ(j.at("error_class"), "diverged");
   EXPECT_FALSE(j.contains("test"));
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))

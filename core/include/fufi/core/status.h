@@ -32,6 +32,15 @@ enum class JobStatus {
   Cancelled,    // "cancelled": fail-fast stopped it; it resumes on the next run
 };
 
+// A sweep run's state (the `sweep_runs` table): how one `fufi sweep` invocation ended.
+enum class RunStatus {
+  Running,      // "running"
+  Finished,     // "finished": nothing left to run, and no job failed for good
+  Failed,       // "failed": nothing left to run, and some jobs failed for good
+  Stopped,      // "stopped": fail-fast stopped it
+  Interrupted,  // "interrupted": the coordinator died (found by the next run)
+};
+
 // Exit codes of the `fufi` executable.
 constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;  // a failure while doing valid work
@@ -39,6 +48,7 @@ constexpr int kExitUsage = 2;    // bad usage or bad input; the message names th
 
 std::string_view to_string(ErrorClass error_class);
 std::string_view to_string(JobStatus status);
+std::string_view to_string(RunStatus status);
 // The inverse of to_string. RuntimeError naming `text` and the valid names for anything else.
 ErrorClass parse_error_class(std::string_view text);
 JobStatus parse_job_status(std::string_view text);

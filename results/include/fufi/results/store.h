@@ -106,7 +106,7 @@ class ResultsStore {
   std::map<std::string, JobState> sync_jobs(std::int64_t sweep_id, const std::vector<JobRecord>& jobs, int max_attempts,
                                             bool reset_failures);
   std::int64_t begin_run(std::int64_t sweep_id, const RunInfo& info);
-  void end_run(std::int64_t run_id, const std::string& status, int jobs_done, int jobs_failed);
+  void end_run(std::int64_t run_id, RunStatus status, int jobs_done, int jobs_failed);
 
   // Buffered into the open transaction; commit() makes them durable.
   void start_attempt(const std::string& job_id, int attempt, std::int64_t run_id, const std::string& host,
