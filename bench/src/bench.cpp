@@ -17,7 +17,7 @@
 #include "fufi/model/losses.h"
 #include "fufi/model/registry.h"
 #include "fufi/worker/device.h"
-#include "fufi/worker/reducer.h"
+#include "fufi/worker/communicator.h"
 #include "fufi/worker/train_config.h"
 #include "fufi/worker/training_step.h"
 
@@ -35,7 +35,7 @@ int resolve_threads(int threads) {
 
 // Realistic inputs: zero-inflated integer fine maps, their exact block sums, valid ext rows (on the CPU).
 model::ModelInput make_input(const model::DataSpec& s, std::int64_t batch, torch::Tensor* fine_out) {
-  auto rate = torch::rand({batch, s.channels, s.fine_h(), s.fine_w()}).pow(3) * 20.0;
+  auto rate = torch::rand({batch, s.flow_channels, s.fine_h(), s.fine_w()}).pow(3) * 20.0;
   auto fine = torch::poisson(rate);
   auto coarse = model::block_sum(fine, s.upscale);
   torch::Tensor ext;
@@ -159,7 +159,7 @@ TrainBenchResult bench_train(const TrainBenchOptions& o) {
   auto setup = make_train_setup(o, o.device);
   const auto& cfg = setup.settings.train;
   const torch::Device device = setup.device;
-  auto local = worker::make_local_reducer();
+  auto local = worker::make_local_communicator();
   worker::TrainingStep step(*setup.model, setup.loss, *setup.optimizer, *local, worker::step_options_from(cfg));
   const InputPool pool(o.spec, o.batch, device, o.host_data, cfg.channels_last);
   setup.model->train();
@@ -231,12 +231,12 @@ DpTrainBenchResult bench_train_dp(const TrainBenchOptions& o, const std::vector<
   const std::string device = cuda ? fmt::format("cuda:{}", world.local_rank) : o.device;
   auto setup = make_train_setup(o, device);
   const auto& cfg = setup.settings.train;
-  std::unique_ptr<worker::Reducer> reducer = cuda ? worker::make_nccl_reducer(MPI_COMM_WORLD, world.local_rank)
-                                                  : worker::make_mpi_reducer(MPI_COMM_WORLD);
-  auto none = worker::make_local_reducer();
+  std::unique_ptr<worker::Communicator> comm = cuda ? worker::make_nccl_communicator(MPI_COMM_WORLD, world.local_rank)
+                                                  : worker::make_mpi_communicator(MPI_COMM_WORLD);
+  auto none = worker::make_local_communicator();
   std::vector<torch::Tensor> state;
   for (auto& p : setup.model->parameters()) state.push_back(p.data());
-  reducer->broadcast(state);
+  comm->broadcast(state);
   // This rank's share of the global batch, with its own samples.
   const std::int64_t share = o.batch * (world.rank + 1) / world.size - o.batch * world.rank / world.size;
   torch::manual_seed(o.seed + 1 + static_cast<std::uint64_t>(world.rank));
@@ -252,11 +252,11 @@ DpTrainBenchResult bench_train_dp(const TrainBenchOptions& o, const std::vector<
       auto options = worker::step_options_from(cfg);
       options.grad_overlap = modes[m] == "overlap";
       options.grad_bucket_mb = bucket_mb;
-      worker::TrainingStep step(*setup.model, setup.loss, *setup.optimizer, modes[m] == "none" ? *none : *reducer,
+      worker::TrainingStep step(*setup.model, setup.loss, *setup.optimizer, modes[m] == "none" ? *none : *comm,
                                 options);
       buckets = std::max(buckets, step.gradient_buckets());
       worker::synchronize(setup.device);
-      reducer->barrier();
+      comm->barrier();
       const auto t0 = Clock::now();
       step.run(pool.get(i, share), o.batch);
       worker::synchronize(setup.device);
@@ -337,12 +337,12 @@ InferBenchResult bench_infer(const TrainBenchOptions& o, const std::vector<std::
 AllreduceResult bench_allreduce(const std::string& backend, const std::vector<std::int64_t>& sizes,
                                 std::int64_t iterations, std::int64_t warmup) {
   const auto world = worker::mpi_world();
-  std::unique_ptr<worker::Reducer> reducer;
+  std::unique_ptr<worker::Communicator> comm;
   torch::Device device = torch::kCPU;
   if (backend == "mpi") {
-    reducer = worker::make_mpi_reducer(MPI_COMM_WORLD, static_cast<std::size_t>(1) << 62);  // one bucket per call
+    comm = worker::make_mpi_communicator(MPI_COMM_WORLD, static_cast<std::size_t>(1) << 62);  // one bucket per call
   } else if (backend == "nccl") {
-    reducer = worker::make_nccl_reducer(MPI_COMM_WORLD, world.local_rank, static_cast<std::size_t>(1) << 62);
+    comm = worker::make_nccl_communicator(MPI_COMM_WORLD, world.local_rank, static_cast<std::size_t>(1) << 62);
     device = torch::Device(torch::kCUDA, world.local_rank);
   } else {
     FUFI_THROW(UsageError, "--backend: unknown backend '{}' (mpi, nccl)", backend);
@@ -355,9 +355,9 @@ AllreduceResult bench_allreduce(const std::string& backend, const std::vector<st
     std::vector<torch::Tensor> t{torch::ones({bytes / 4}, torch::TensorOptions().dtype(torch::kFloat32).device(device))};
     std::vector<double> times;
     for (std::int64_t i = 0; i < warmup + iterations; ++i) {
-      reducer->barrier();
+      comm->barrier();
       const auto t0 = Clock::now();
-      reducer->allreduce_sum(t);
+      comm->allreduce_sum(t);
       if (device.is_cuda()) t[0].cpu();  // wait for the collective
       if (i >= warmup) times.push_back(ms_since(t0));
     }

@@ -1,6 +1,7 @@
 #include "fufi/core/error.h"
 
 #include "fufi/core/build_info.h"
+#include "fufi/core/status.h"
 
 #include <string_view>
 
@@ -21,5 +22,7 @@ Error::Error(ErrorKind kind, std::string message, const char* file, int line)
       kind_(kind),
       message_(std::move(message)),
       where_(fmt::format("{}:{}", short_path(file), line)) {}
+
+int Error::exit_code() const noexcept { return fufi::exit_code(error_class(kind_)); }
 
 }  // namespace fufi

@@ -88,8 +88,8 @@ void init_urbanfm_weights(nn::Module& module) {
 
 ModelOutput n2_recovered_output(const torch::Tensor& raw, const torch::Tensor& coarse, const DataSpec& spec,
                                 double eps, bool smoothed) {
-  auto density = smoothed ? smoothed_n2_normalize(raw, spec.upscale, eps) : n2_normalize(raw, spec.upscale, eps);
-  return {recover_from_density(density, coarse, spec.upscale, spec.coarse_to_fine_scale), {}, {}};
+  auto density = n2_normalize(raw, spec.upscale, eps, smoothed ? N2Variant::Smoothed : N2Variant::Plain);
+  return {recover_from_density(density, coarse, spec.upscale, spec.scaler_ratio), {}, {}};
 }
 
 UrbanInput::UrbanInput(nn::Module& owner, const DataSpec& spec, UrbanInputOptions options) : use_ext_(options.use_ext) {
@@ -100,7 +100,7 @@ UrbanInput::UrbanInput(nn::Module& owner, const DataSpec& spec, UrbanInputOption
     ext_to_fine_ = owner.register_module("ext_to_fine", ExtToHighRes(options.ext_upscale));
   }
   // The ext map rides along as one more input channel.
-  const auto in = spec.channels + (use_ext_ ? 1 : 0);
+  const auto in = spec.flow_channels + (use_ext_ ? 1 : 0);
   stem_ = owner.register_module("stem", nn::Conv2d(nn::Conv2dOptions(in, options.features, 9).padding(4)));
 }
 

@@ -37,7 +37,7 @@ class Cufar : public FufiModel {
                "regions gets its own weights)",
                sub_region_, spec.coarse_h, spec.coarse_w);
     FUFI_CHECK(spec.upscale >= 1, UsageError, "cufar: upscale must be positive (got {})", spec.upscale);
-    const auto C = spec.channels, regions = sub_region_ * sub_region_;
+    const auto C = spec.flow_channels, regions = sub_region_ * sub_region_;
     const auto region_cells = (spec.coarse_h / sub_region_) * (spec.coarse_w / sub_region_);
     const auto grid_cells = spec.coarse_h * spec.coarse_w;
     // Per region (and globally) the input is the flow map plus, with ext, an ext map and a time map.
@@ -63,8 +63,8 @@ class Cufar : public FufiModel {
     const auto B = x.size(0), sr = sub_region_;
     const auto rh = spec_.coarse_h / sr, rw = spec_.coarse_w / sr;
     // einops 'b c (ph h) (pw w) -> b (ph pw) c h w': region index = row-major over the sr×sr regions.
-    auto regions = x.reshape({B, spec_.channels, sr, rh, sr, rw}).permute({0, 2, 4, 1, 3, 5});
-    regions = regions.reshape({B, sr * sr, spec_.channels, rh, rw});
+    auto regions = x.reshape({B, spec_.flow_channels, sr, rh, sr, rw}).permute({0, 2, 4, 1, 3, 5});
+    regions = regions.reshape({B, sr * sr, spec_.flow_channels, rh, rw});
     torch::Tensor global_in = x, slots;
     if (spec_.has_ext()) {
       FUFI_CHECK(in.ext.defined(), UsageError, "cufar: the data spec has ext but the input has none");

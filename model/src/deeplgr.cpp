@@ -113,7 +113,7 @@ class DeepLGR : public FufiModel {
     FUFI_CHECK(opt.channels >= 16 && opt.se_blocks >= 0, UsageError,
                "deeplgr: channels must be >= 16 (squeeze-excitation reduces by 16) and se_blocks >= 0 (got {} and {})",
                opt.channels, opt.se_blocks);
-    const auto c = spec.channels;
+    const auto c = spec.flow_channels;
     const auto extra = opt.use_ext ? 1 : 0;
     trunk_ = UrbanFMTrunk(*this, spec, opt.channels, opt.use_ext, opt.se_blocks,
                           [&] { return nn::AnyModule(SEResidualBlock(opt.channels)); });
@@ -146,7 +146,7 @@ class DeepLGR : public FufiModel {
     auto region = torch::matmul(core_, factor_channels_);                  // (16, 16, C_out·F)
     region = torch::matmul(region.permute({1, 2, 0}), factor_rows_);       // (16, C_out·F, H)
     region = torch::matmul(region.permute({1, 2, 0}), factor_cols_);       // (C_out·F, H, W)
-    region = region.reshape({spec_.channels, opt_.channels, spec_.fine_h(), spec_.fine_w()});
+    region = region.reshape({spec_.flow_channels, opt_.channels, spec_.fine_h(), spec_.fine_w()});
     auto out = torch::einsum("bchw,ochw->bohw", {features, region});
 
     auto raw = torch::relu(head_->forward(trunk_.input().with_fine_ext(out, ext_map)));

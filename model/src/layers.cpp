@@ -25,12 +25,11 @@ torch::Tensor block_sum_upsampled(const torch::Tensor& fine, std::int64_t upscal
   return upsample_nearest(block_sum(fine, upscale), upscale);
 }
 
-torch::Tensor n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps) {
-  probe_n2_input(raw, upscale);
-  return raw / (block_sum_upsampled(raw, upscale) + eps);
-}
-
-torch::Tensor smoothed_n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps) {
+torch::Tensor n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps, N2Variant variant) {
+  if (variant == N2Variant::Plain) {
+    probe_n2_input(raw, upscale);
+    return raw / (block_sum_upsampled(raw, upscale) + eps);
+  }
   auto mass = torch::relu(raw);
   probe_n2_input(mass, upscale);
   const double floor = eps / static_cast<double>(upscale * upscale);

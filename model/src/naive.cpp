@@ -13,7 +13,7 @@ class UniformModel : public FufiModel {
   ModelOutput forward(const ModelInput& input) override {
     auto n = spec_.upscale;
     auto fine = input.coarse.repeat_interleave(n, 2).repeat_interleave(n, 3) *
-                (spec_.coarse_to_fine_scale / static_cast<double>(n * n));
+                (spec_.scaler_ratio / static_cast<double>(n * n));
     return {fine, {}, {}};
   }
   bool trainable() const override { return false; }
@@ -44,7 +44,7 @@ class HistoricalModel : public FufiModel {
     flow_weighted_ = weighting == "flow";
     FUFI_CHECK(spec.upscale >= 1, UsageError, "historical: upscale must be positive (got {})", spec.upscale);
     // Buffers, not parameters: saved with the model, never seen by an optimiser, not counted.
-    share_ = register_buffer("share", torch::full({spec.channels, spec.fine_h(), spec.fine_w()}, uniform_share()));
+    share_ = register_buffer("share", torch::full({spec.flow_channels, spec.fine_h(), spec.fine_w()}, uniform_share()));
     fitted_ = register_buffer("fitted", torch::zeros({}, torch::kBool));
   }
 
@@ -52,9 +52,9 @@ class HistoricalModel : public FufiModel {
   bool trainable() const override { return false; }
 
   void fit(const torch::Tensor& coarse, const torch::Tensor& fine) override {
-    FUFI_CHECK(fine.dim() == 4 && fine.size(0) > 0 && fine.size(1) == spec_.channels &&
+    FUFI_CHECK(fine.dim() == 4 && fine.size(0) > 0 && fine.size(1) == spec_.flow_channels &&
                    fine.size(2) == spec_.fine_h() && fine.size(3) == spec_.fine_w(),
-               InputError, "historical: fit() needs fine maps (N>0, {}, {}, {}); got {}", spec_.channels,
+               InputError, "historical: fit() needs fine maps (N>0, {}, {}, {}); got {}", spec_.flow_channels,
                spec_.fine_h(), spec_.fine_w(), c10::str(fine.sizes()));
     FUFI_CHECK(!coarse.defined() || coarse.size(0) == fine.size(0), InputError,
                "historical: fit() got {} coarse maps but {} fine maps", coarse.size(0), fine.size(0));
@@ -63,7 +63,7 @@ class HistoricalModel : public FufiModel {
     // Accumulate in float64 in chunks: a training split is thousands of maps.
     constexpr std::int64_t kChunk = 256;
     auto opts = fine.options().dtype(torch::kFloat64);
-    auto numerator = torch::zeros({spec_.channels, spec_.fine_h(), spec_.fine_w()}, opts);
+    auto numerator = torch::zeros({spec_.flow_channels, spec_.fine_h(), spec_.fine_w()}, opts);
     auto denominator = torch::zeros_like(numerator);
     for (std::int64_t start = 0; start < fine.size(0); start += kChunk) {
       auto f = fine.slice(0, start, std::min(start + kChunk, fine.size(0))).to(torch::kFloat64);
@@ -86,7 +86,7 @@ class HistoricalModel : public FufiModel {
   ModelOutput forward(const ModelInput& input) override {
     FUFI_CHECK(fitted_.item<bool>(), RuntimeError,
                "historical: the model has not been fitted; call fit() with the training split first");
-    auto fine = recover_from_density(share_.unsqueeze(0), input.coarse, spec_.upscale, spec_.coarse_to_fine_scale);
+    auto fine = recover_from_density(share_.unsqueeze(0), input.coarse, spec_.upscale, spec_.scaler_ratio);
     return {fine, {}, {}};
   }
 

@@ -160,7 +160,7 @@ class OdeModelBase : public FufiModel {
   OdeModelBase(const DataSpec& spec, const OdeModelOptions& opt, const char* name)
       : spec_(spec), opt_(opt), name_(name) {
     check_ode_channels(opt.channels, name);
-    const auto c = spec.channels, f = opt.channels;
+    const auto c = spec.flow_channels, f = opt.channels;
     input_ = UrbanInput(*this, spec, UrbanInputOptions{f, opt.use_ext, UrbanExtNetOptions{64, 0.5}, spec.upscale});
     // LayerNorm over the whole (C, h, w) coarse feature map: 2·C·h·w parameters (262,144 on TaxiBJ).
     mixer_ = register_module(
@@ -240,7 +240,7 @@ class FODE : public OdeModelBase {
       density = density * torch::sigmoid(n2_normalize(ext_ode, spec_.upscale, eps)) + density;
       density = n2_normalize(density, spec_.upscale, eps);
     }
-    return {recover_from_density(density, input.coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
+    return {recover_from_density(density, input.coarse, spec_.upscale, spec_.scaler_ratio), {}, {}};
   }
 
  protected:
@@ -276,7 +276,7 @@ class UrbanODE : public OdeModelBase {
     unused_ = register_module(
         "unused", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, f, 9).padding(4)),
                                  nn::Conv2d(nn::Conv2dOptions(f, f, 3).padding(1)),
-                                 nn::Conv2d(nn::Conv2dOptions(f, spec.channels, 9).padding(4))));
+                                 nn::Conv2d(nn::Conv2dOptions(f, spec.flow_channels, 9).padding(4))));
   }
 
   ModelOutput forward(const ModelInput& input) override {

@@ -67,7 +67,7 @@ torch::Tensor ProgressiveUpscalingBlockImpl::forward(const torch::Tensor& x, con
 PlgfModel::PlgfModel(const DataSpec& spec, const PlgfOptions& options) : spec_(spec), options_(options) {
   const auto stages = log2_exact(spec.upscale, "plgf");
   FUFI_CHECK(stages >= 1, UsageError, "plgf: upscale must be a power of two >= 2, got {}", spec.upscale);
-  FUFI_CHECK(spec.channels >= 1, UsageError, "plgf: data channels must be >= 1, got {}", spec.channels);
+  FUFI_CHECK(spec.flow_channels >= 1, UsageError, "plgf: data channels must be >= 1, got {}", spec.flow_channels);
   FUFI_CHECK(!spec.has_ext() || spec.ext_dim == ext_col::kCount, UsageError,
              "plgf: external factors must be the {}-column TaxiBJ encoding, got ext_dim {}", ext_col::kCount,
              spec.ext_dim);
@@ -75,19 +75,19 @@ PlgfModel::PlgfModel(const DataSpec& spec, const PlgfOptions& options) : spec_(s
   // e_cond is built only when something consumes it.
   const bool has_cond = spec.has_ext() && (options.film || options.context_gate);
 
-  stem_ = register_module("stem", nn::Conv2d(nn::Conv2dOptions(spec.channels, options.channels, 3).padding(1)));
+  stem_ = register_module("stem", nn::Conv2d(nn::Conv2dOptions(spec.flow_channels, options.channels, 3).padding(1)));
   if (has_cond) context_ = register_module("context", EnvironmentContextEmbedding(d, options.heads));
   if (!spec.has_ext() && options.context_gate)
     gate_query_ = register_parameter("gate_query", torch::randn({d}) * 0.02);
   for (std::int64_t s = 0; s < stages; ++s) blocks_->push_back(ProgressiveUpscalingBlock(options, has_cond));
   register_module("blocks", blocks_);
-  head_ = register_module("head", nn::Conv2d(nn::Conv2dOptions(options.channels, spec.channels, 3).padding(1)));
+  head_ = register_module("head", nn::Conv2d(nn::Conv2dOptions(options.channels, spec.flow_channels, 3).padding(1)));
 }
 
 ModelOutput PlgfModel::forward(const ModelInput& input) {
   const auto& coarse = input.coarse;
-  FUFI_CHECK(coarse.dim() == 4 && coarse.size(1) == spec_.channels, UsageError,
-             "plgf: coarse input must be (B,{},h,w), got {} dimensions with {} channels", spec_.channels,
+  FUFI_CHECK(coarse.dim() == 4 && coarse.size(1) == spec_.flow_channels, UsageError,
+             "plgf: coarse input must be (B,{},h,w), got {} dimensions with {} channels", spec_.flow_channels,
              coarse.dim(), coarse.dim() >= 2 ? coarse.size(1) : 0);
   const auto batch = coarse.size(0);
   torch::Tensor cond, gate_query;
@@ -113,9 +113,9 @@ ModelOutput PlgfModel::forward(const ModelInput& input) {
   // Normalised in the input's precision: under bf16 autocast the head's output is bf16, whose block sums
   // would break the constraint at the third digit.
   auto raw = torch::relu(head_->forward(features)).to(coarse.scalar_type());
-  auto density = options_.smoothed_n2 ? exact_n2_normalize(raw, spec_.upscale, options_.n2_eps)
-                                      : n2_normalize(raw, spec_.upscale, options_.n2_eps);
-  return {recover_from_density(density, coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
+  auto density =
+      n2_normalize(raw, spec_.upscale, options_.n2_eps, options_.smoothed_n2 ? N2Variant::Smoothed : N2Variant::Plain);
+  return {recover_from_density(density, coarse, spec_.upscale, spec_.scaler_ratio), {}, {}};
 }
 
 void register_plgf_models(ModelRegistry& registry) {

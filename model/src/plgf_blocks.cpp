@@ -30,12 +30,6 @@ torch::Tensor resize_bilinear(const torch::Tensor& x, std::int64_t h, std::int64
 
 }  // namespace
 
-torch::Tensor exact_n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps) {
-  probe_n2_input(raw, upscale);
-  const double cells = static_cast<double>(upscale * upscale);
-  return (raw + eps / cells) / (block_sum_upsampled(raw, upscale) + eps);
-}
-
 std::int64_t eca_kernel_size(std::int64_t channels) {
   // ECA-Net's adaptive kernel with γ = 2, b = 1: t = int(|(log2 C + b) / γ|), made odd.
   const auto t = static_cast<std::int64_t>(std::abs((std::log2(static_cast<double>(channels)) + 1.0) / 2.0));

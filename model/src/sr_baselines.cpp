@@ -8,7 +8,7 @@
 // - N2 epsilon 1e-5;
 // - the raw output conv goes straight into N2 with no ReLU, so densities can be negative and a
 //   block whose raw sum is near zero blows up. `safe_n2=true` replaces N2 by a smoothed,
-//   non-negative version (see smoothed_n2_normalize) for users who want a well-posed model.
+//   non-negative version (n2_normalize with N2Variant::Smoothed) for users who want a well-posed model.
 #include "fufi/core/error.h"
 #include "fufi/model/baseline_blocks.h"
 #include "fufi/model/builtin.h"
@@ -86,10 +86,10 @@ class TwoConvSr : public SrBaseline {
   TwoConvSr(const DataSpec& spec, const Config& cfg, const char* name, TwoConvSrLayout layout)
       : SrBaseline(spec, cfg, name), urbanfm_init_(layout.urbanfm_init) {
     const auto c = width_, half = width_ / 2;
-    conv1_ = register_module("conv1", nn::Conv2d(conv(spec.channels, c, layout.k1)));
+    conv1_ = register_module("conv1", nn::Conv2d(conv(spec.flow_channels, c, layout.k1)));
     conv2_ = register_module("conv2", nn::Conv2d(conv(c, half, layout.k2)));
     upsampling_ = register_module("upsampling", distributional_upsampling(half));
-    conv3_ = register_module("conv3", nn::Conv2d(conv(half, spec.channels, layout.k3)));
+    conv3_ = register_module("conv3", nn::Conv2d(conv(half, spec.flow_channels, layout.k3)));
   }
   void initialise() override {
     if (urbanfm_init_) init_urbanfm_weights(*this);
@@ -122,11 +122,11 @@ class Vdsr : public SrBaseline {
   static constexpr int kLayers = 18;
   Vdsr(const DataSpec& spec, const Config& cfg) : SrBaseline(spec, cfg, "vdsr") {
     const auto c = width_;
-    input_ = register_module("input", nn::Conv2d(conv(spec.channels, c, 3, /*bias=*/false)));
+    input_ = register_module("input", nn::Conv2d(conv(spec.flow_channels, c, 3, /*bias=*/false)));
     for (int i = 0; i < kLayers; ++i) body_->push_back(nn::Conv2d(conv(c, c, 3, /*bias=*/false)));
     register_module("residual_layer", body_);
     upsampling_ = register_module("upsampling", distributional_upsampling(c));
-    output_ = register_module("output", nn::Conv2d(conv(c, spec.channels, 3, /*bias=*/false)));
+    output_ = register_module("output", nn::Conv2d(conv(c, spec.flow_channels, 3, /*bias=*/false)));
     init_he_fan_out(*this, /*zero_bias=*/false);
   }
   ModelOutput forward(const ModelInput& in) override {
@@ -147,7 +147,7 @@ class Vdsr : public SrBaseline {
 class DeepSd : public SrBaseline {
  public:
   DeepSd(const DataSpec& spec, const Config& cfg) : SrBaseline(spec, cfg, "deepsd") {
-    const auto c = width_, half = width_ / 2, C = spec.channels;
+    const auto c = width_, half = width_ / 2, C = spec.flow_channels;
     stage1_->push_back(nn::Conv2d(conv(C, c, 9)));
     stage1_->push_back(nn::ReLU(nn::ReLUOptions().inplace(true)));
     stage1_->push_back(nn::Conv2d(conv(c, half, 5)));
@@ -200,7 +200,7 @@ class SrResNet : public SrBaseline {
   static constexpr int kBlocks = 16;
   SrResNet(const DataSpec& spec, const Config& cfg) : SrBaseline(spec, cfg, "srresnet") {
     const auto c = width_;
-    conv_input_ = register_module("conv_input", nn::Conv2d(conv(spec.channels, c, 9, /*bias=*/false)));
+    conv_input_ = register_module("conv_input", nn::Conv2d(conv(spec.flow_channels, c, 9, /*bias=*/false)));
     for (int i = 0; i < kBlocks; ++i) blocks_->push_back(SrResBlock(c));
     register_module("residual", blocks_);
     conv_mid_ = register_module("conv_mid", nn::Conv2d(conv(c, c, 3, /*bias=*/false)));
@@ -209,7 +209,7 @@ class SrResNet : public SrBaseline {
     upscale_ = register_module("upscale", SubPixelUpsampler(SubPixelUpsamplerOptions{
                                               c, spec.upscale, /*batch_norm=*/false, /*conv_bias=*/false,
                                               /*leaky_slope=*/0.2}));
-    conv_output_ = register_module("conv_output", nn::Conv2d(conv(c, spec.channels, 9, /*bias=*/false)));
+    conv_output_ = register_module("conv_output", nn::Conv2d(conv(c, spec.flow_channels, 9, /*bias=*/false)));
     init_he_fan_out(*this, /*zero_bias=*/true);
   }
   ModelOutput forward(const ModelInput& in) override {

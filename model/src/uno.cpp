@@ -133,7 +133,7 @@ class Uno : public FufiModel {
                features, heads);
     FUFI_CHECK(blocks >= 0, UsageError, "uno: edsr_blocks must be >= 0 (got {})", blocks);
     FUFI_CHECK(spec.upscale >= 1, UsageError, "uno: upscale must be positive (got {})", spec.upscale);
-    const auto C = spec.channels, N = spec.upscale;
+    const auto C = spec.flow_channels, N = spec.upscale;
     const auto cells = spec.coarse_h * spec.coarse_w, fine_cells = spec.fine_h() * spec.fine_w();
     encoder_ = register_module("encoder", EdsrEncoder(C, features, blocks));
     attention0_ = register_module("conv0", LinearAttention(features, heads));

@@ -33,9 +33,9 @@ std::string shape_text(const torch::Tensor& t) {
 
 void check_urban_input(const ModelInput& input, const DataSpec& spec, bool uses_ext, const std::string& model) {
   const auto& x = input.coarse;
-  FUFI_CHECK(x.defined() && x.dim() == 4 && x.size(1) == spec.channels && x.size(2) == spec.coarse_h &&
+  FUFI_CHECK(x.defined() && x.dim() == 4 && x.size(1) == spec.flow_channels && x.size(2) == spec.coarse_h &&
                  x.size(3) == spec.coarse_w,
-             UsageError, "{}: coarse input must be (B, {}, {}, {}), got {}", model, spec.channels, spec.coarse_h,
+             UsageError, "{}: coarse input must be (B, {}, {}, {}), got {}", model, spec.flow_channels, spec.coarse_h,
              spec.coarse_w, shape_text(x));
   if (!uses_ext) return;
   const auto& e = input.ext;
@@ -62,7 +62,7 @@ class UrbanFM : public FufiModel {
                           [&] { return nn::AnyModule(ResidualBlock(opt.channels)); });
     // The head also reads the ext2hr channel.
     const auto extra = use_ext_ ? 1 : 0;
-    head_ = register_module("head", nn::Conv2d(nn::Conv2dOptions(opt.channels + extra, spec.channels, 9).padding(4)));
+    head_ = register_module("head", nn::Conv2d(nn::Conv2dOptions(opt.channels + extra, spec.flow_channels, 9).padding(4)));
   }
 
   ModelOutput forward(const ModelInput& input) override {

@@ -118,7 +118,7 @@ class UrbanPy : public FufiModel {
                UsageError, "urbanpy: channels and compress must be >= 1, block counts >= 0");
     FUFI_CHECK(opt.kl_alpha >= 0 && opt.kl_alpha <= 1, UsageError, "urbanpy: kl_alpha must lie in [0, 1] (got {})",
                opt.kl_alpha);
-    const auto c = spec.channels;
+    const auto c = spec.flow_channels;
     const auto extra = opt.use_ext ? 1 : 0;
     // Ext subnet with dropout 0.5 and one ×2 ext2hr shared by all steps, as the reference.
     input_ = UrbanInput(*this, spec, UrbanInputOptions{opt.channels, opt.use_ext, UrbanExtNetOptions{128, 0.5}, 2});
@@ -176,7 +176,7 @@ class UrbanPy : public FufiModel {
       if (opt_.use_ext) mean_features = torch::cat({mean_features, ext_map}, 1);
       auto proposal = proposals_[i]->as<ProposalNetImpl>()->forward(previous_density, mean_features);
       auto density = n2_normalize(proposal + correction, block, kN2Eps);
-      auto flows = recover_from_density(density, x, block, spec_.coarse_to_fine_scale);
+      auto flows = recover_from_density(density, x, block, spec_.scaler_ratio);
       out.densities.push_back(density);
       if (i + 1 < steps_)
         out.intermediate.push_back(flows);

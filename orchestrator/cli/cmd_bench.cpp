@@ -1,8 +1,6 @@
 // fufi bench train | infer | allreduce: fufi's speed, measured the same way every time.
 // Built when FUFI_BUILD_BENCH is on (the default).
 #if FUFI_HAVE_BENCH
-#include <mpi.h>
-
 #include <iostream>
 
 #include "commands.h"
@@ -10,6 +8,7 @@
 #include "fufi/bench/bench.h"
 #include "fufi/core/error.h"
 #include "fufi/core/strings.h"
+#include "fufi/orchestrator/cli_support.h"
 
 namespace fufi::cli {
 
@@ -32,9 +31,7 @@ struct BenchArgs {
   double bucket_mb = 4.0;  // bench train --bucket-mb (training's grad_bucket_mb default)
 };
 
-void check_format(const std::string& f) {
-  FUFI_CHECK(f == "table" || f == "json", UsageError, "--format: unknown format '{}' (table, json)", f);
-}
+void check_format(const std::string& f) { orchestrator::check_format(f, {"table", "json"}); }
 
 bench::TrainBenchOptions train_options(const BenchArgs& a) {
   bench::TrainBenchOptions o;
@@ -98,15 +95,13 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       std::vector<std::string> modes;
       for (const auto& part : split(t->dp_modes, ',')) modes.push_back(trim(part));
       auto r = bench::bench_train_dp(train_options(*t), modes, t->bucket_mb);
-      int rank = 0;
-      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-      if (rank == 0) std::cout << (t->format == "json" ? bench::to_json(r) : bench::to_table(r));
-      exit_code = 0;
+      if (orchestrator::is_reporting_rank()) std::cout << (t->format == "json" ? bench::to_json(r) : bench::to_table(r));
+      exit_code = orchestrator::kExitOk;
       return;
     }
     auto r = bench::bench_train(train_options(*t));
     std::cout << (t->format == "json" ? bench::to_json(r) : bench::to_table(r));
-    exit_code = 0;
+    exit_code = orchestrator::kExitOk;
   });
 
   auto i = std::make_shared<BenchArgs>();
@@ -117,11 +112,11 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     check_format(i->format);
     auto r = bench::bench_infer(train_options(*i), int_list(i->batches, "--batches"));
     std::cout << (i->format == "json" ? bench::to_json(r) : bench::to_table(r));
-    exit_code = 0;
+    exit_code = orchestrator::kExitOk;
   });
 
   auto r = std::make_shared<BenchArgs>();
-  auto* allreduce = bench_cmd->add_subcommand("allreduce", "All-reduce bandwidth of the reducers (run under mpirun)");
+  auto* allreduce = bench_cmd->add_subcommand("allreduce", "All-reduce bandwidth of the communicators (run under mpirun)");
   allreduce->add_option("--backend", r->backend, "mpi or nccl")->capture_default_str();
   allreduce->add_option("--bytes", r->bytes, "Comma-separated message sizes (4096, 64KB, 16MB, ...)")->capture_default_str();
   allreduce->add_option("--steps", r->steps, "Timed repetitions")->capture_default_str();
@@ -132,10 +127,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     std::vector<std::int64_t> sizes;
     for (const auto& part : split(r->bytes, ',')) sizes.push_back(bench::parse_bytes(trim(part), "--bytes"));
     auto result = bench::bench_allreduce(r->backend, sizes, r->steps, r->warmup);
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rank == 0) std::cout << (r->format == "json" ? bench::to_json(result) : bench::to_table(result));
-    exit_code = 0;
+    if (orchestrator::is_reporting_rank()) std::cout << (r->format == "json" ? bench::to_json(result) : bench::to_table(result));
+    exit_code = orchestrator::kExitOk;
   });
 
   add_bench_orchestrator_subcommand(*bench_cmd, exit_code);

@@ -4,7 +4,7 @@
 #include "commands.h"
 #include "fufi/core/error.h"
 #include "fufi/orchestrator/bench_orchestrator.h"
-#include "fufi/worker/reducer.h"
+#include "fufi/orchestrator/cli_support.h"
 
 namespace fufi::cli {
 
@@ -21,12 +21,11 @@ void add_bench_orchestrator_subcommand(CLI::App& bench_cmd, int& exit_code) {
   cmd->add_option("--ranks-per-job", a->options.ranks_per_job, "Worker ranks per job")->capture_default_str();
   cmd->add_option("--format", a->format, "table or json")->capture_default_str();
   cmd->callback([a, &exit_code] {
-    FUFI_CHECK(a->format == "table" || a->format == "json", UsageError, "--format: unknown format '{}' (table, json)",
-               a->format);
+    orchestrator::check_format(a->format, {"table", "json"});
     const auto r = orchestrator::bench_orchestrator(a->options);
-    const bool coordinator = !worker::mpi_launched() || worker::mpi_world().rank == 0;
-    if (coordinator) std::cout << (a->format == "json" ? orchestrator::to_json(r) : orchestrator::to_table(r));
-    exit_code = 0;
+    if (orchestrator::is_reporting_rank())
+      std::cout << (a->format == "json" ? orchestrator::to_json(r) : orchestrator::to_table(r));
+    exit_code = orchestrator::kExitOk;
   });
 }
 

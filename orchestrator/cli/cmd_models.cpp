@@ -30,7 +30,7 @@ int run_models(const ModelsArgs& a) {
   auto& registry = model::ModelRegistry::instance();
   const auto names = a.names.empty() ? registry.names() : a.names;
 
-  const auto data = fmt::format("C={} {}x{} x{} ext={}", spec.channels, spec.coarse_h, spec.coarse_w, spec.upscale,
+  const auto data = fmt::format("C={} {}x{} x{} ext={}", spec.flow_channels, spec.coarse_h, spec.coarse_w, spec.upscale,
                                 spec.has_ext() ? "on" : "off");
   results::Table table({"name", "params", "data", "config"});
   table.set_numeric("params");

@@ -33,7 +33,7 @@ model::DataSpec to_data_spec(const DataShapeArgs& a) {
   FUFI_CHECK(a.data_channels >= 1, UsageError, "--data-channels: must be >= 1, got {}", a.data_channels);
   FUFI_CHECK(a.upscale >= 1, UsageError, "--upscale: must be >= 1, got {}", a.upscale);
   FUFI_CHECK(a.hour_slots >= 1, UsageError, "--hour-slots: must be >= 1, got {}", a.hour_slots);
-  spec.channels = a.data_channels;
+  spec.flow_channels = a.data_channels;
   parse_coarse(a.coarse, spec.coarse_h, spec.coarse_w);
   spec.upscale = a.upscale;
   spec.ext_dim = a.no_ext ? 0 : model::ext_col::kCount;

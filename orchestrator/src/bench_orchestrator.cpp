@@ -10,11 +10,12 @@
 #include <fmt/format.h>
 
 #include "fufi/core/error.h"
+#include "fufi/core/mpi_check.h"
 #include "fufi/orchestrator/runner.h"
 #include "fufi/orchestrator/sweep.h"
 #include "fufi/orchestrator/sweep_run.h"
 #include "fufi/results/table.h"
-#include "fufi/worker/reducer.h"
+#include "fufi/worker/communicator.h"
 
 namespace fufi::orchestrator {
 
@@ -52,9 +53,9 @@ task = ["P1"]
 // Rank 0 decides the directory; every rank must use the same paths.
 std::string broadcast_string(std::string text, MPI_Comm comm) {
   int size = static_cast<int>(text.size());
-  MPI_Bcast(&size, 1, MPI_INT, 0, comm);
+  FUFI_MPI_CHECK(MPI_Bcast(&size, 1, MPI_INT, 0, comm));
   text.resize(static_cast<std::size_t>(size));
-  MPI_Bcast(text.data(), size, MPI_CHAR, 0, comm);
+  FUFI_MPI_CHECK(MPI_Bcast(text.data(), size, MPI_CHAR, 0, comm));
   return text;
 }
 
@@ -109,14 +110,14 @@ OrchestratorBenchResult bench_orchestrator(const OrchestratorBenchOptions& optio
   NoopRunner runner;
   std::ostringstream out, err;
 
-  if (launched) MPI_Barrier(MPI_COMM_WORLD);
+  if (launched) FUFI_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
   auto t0 = Clock::now();
   int status = run_sweep(load, run_options, runner, out, err);
   result.run_s = seconds_since(t0);
   FUFI_CHECK(status == 0, RuntimeError, "the benchmark sweep did not complete: {}", err.str());
 
   // The resume: every job is done, so this times loading, expansion and the DB's done-set lookup.
-  if (launched) MPI_Barrier(MPI_COMM_WORLD);
+  if (launched) FUFI_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
   t0 = Clock::now();
   status = run_sweep(load, run_options, runner, out, err);
   result.rerun_s = seconds_since(t0);
@@ -129,7 +130,7 @@ OrchestratorBenchResult bench_orchestrator(const OrchestratorBenchOptions& optio
     result.db_bytes = static_cast<std::int64_t>(fs::file_size(db, ec));
     if (ec) result.db_bytes = -1;
   }
-  if (launched) MPI_Barrier(MPI_COMM_WORLD);
+  if (launched) FUFI_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
   if (rank == 0 && !tmp_dir.empty()) fs::remove_all(tmp_dir);
   return result;
 }

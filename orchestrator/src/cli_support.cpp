@@ -3,9 +3,12 @@
 #include <cstdlib>
 #include <new>
 #include <ostream>
+#include <algorithm>
 #include <string>
 
 #include "fufi/core/error.h"
+#include "fufi/core/strings.h"
+#include "fufi/worker/communicator.h"
 
 namespace fufi::orchestrator {
 
@@ -32,5 +35,12 @@ int run_guarded(const std::function<int()>& body, std::ostream& err) {
     return kExitRuntime;
   }
 }
+
+void check_format(const std::string& format, const std::vector<std::string>& valid) {
+  FUFI_CHECK(std::find(valid.begin(), valid.end(), format) != valid.end(), UsageError,
+             "--format: unknown format '{}' ({})", format, join(valid, ", "));
+}
+
+bool is_reporting_rank() { return !worker::mpi_launched() || worker::mpi_world().rank == 0; }
 
 }  // namespace fufi::orchestrator

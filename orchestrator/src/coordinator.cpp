@@ -6,7 +6,6 @@
 #include <set>
 
 #include "fufi/core/error.h"
-#include "fufi/data/dataset.h"
 
 namespace fufi::orchestrator {
 
@@ -17,19 +16,6 @@ double steady_seconds() {
 }
 
 }  // namespace
-
-std::string prepare_data(const Sweep& sweep, const std::string& data_cache) {
-  std::set<std::string> tasks;
-  for (const auto& j : sweep.jobs) tasks.insert(j.task);
-  if (!sweep.data.synthetic) {
-    // Every task directory must exist before any job starts: a missing one is the user's to fix (exit 2).
-    for (const auto& t : tasks) data::resolve_task_dir(sweep.data.root, t);
-    return sweep.data.root;
-  }
-  const std::string dir = (std::filesystem::path(data_cache) / sweep.data.cache_name()).string();
-  for (const auto& t : tasks) ensure_synthetic_task(dir, sweep.data.synth, t);
-  return dir;
-}
 
 Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const CoordinatorOptions& options)
     : store_(store), sweep_(sweep), options_(options) {
@@ -50,15 +36,9 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
   for (std::size_t i = 0; i < sweep.jobs.size(); ++i) {
     const SweepJob& j = sweep.jobs[i];
     results::JobRecord r;
-    r.id = j.id;
-    r.group_id = j.group_id;
-    r.model = j.model;
-    r.task = j.task;
-    r.seed = j.seed;
+    static_cast<JobSpec&>(r) = j;
     r.data = record.data;
-    r.run_dir = (std::filesystem::path(options_.runs_dir) / j.id).string();
-    r.variant = j.variant;
-    r.config.assign(j.resolved.items().begin(), j.resolved.items().end());
+    r.run_dir = run_dir_of(j);
     jobs.push_back(std::move(r));
     index_[j.id] = i;
   }
@@ -75,19 +55,23 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
     s.status = it->second.status;
     s.attempts = it->second.attempts;
     s.failures = it->second.failures;
-    if (s.status == "done") {
+    if (s.status == JobStatus::Done) {
       ++counts_.done;
       ++counts_.skipped;
       if (it->second.wall_seconds > 0) learn(sweep.jobs[i], it->second.wall_seconds);
-    } else if (s.status == "failed") {
+    } else if (s.status == JobStatus::Failed) {
       ++counts_.failed;
     } else {
-      FUFI_CHECK(s.status == "pending", RuntimeError, "{}: job {} is '{}' although no sweep is running", store_.path(),
-                 sweep.jobs[i].id, s.status);
+      FUFI_CHECK(s.status == JobStatus::Pending, RuntimeError, "{}: job {} is '{}' although no sweep is running",
+                 store_.path(), sweep.jobs[i].id, to_string(s.status));
       enqueue(i);
     }
   }
   counts_.pending = pending_count_;
+}
+
+std::string Coordinator::run_dir_of(const SweepJob& job) const {
+  return (std::filesystem::path(options_.runs_dir) / job.id).string();
 }
 
 void Coordinator::enqueue(std::size_t index) {
@@ -147,7 +131,7 @@ std::optional<JobTicket> Coordinator::next(const std::string& host, const std::s
   const SweepJob& job = sweep_.jobs[index];
   JobState& s = state_[index];
   ++s.attempts;
-  s.status = "running";
+  s.status = JobStatus::Running;
   s.started = steady_seconds();
   store_.start_attempt(job.id, s.attempts, run_id_, host, rank_group);
   running_[job.id] = index;
@@ -155,15 +139,10 @@ std::optional<JobTicket> Coordinator::next(const std::string& host, const std::s
   counts_.running = static_cast<int>(running_.size());
 
   JobTicket t;
-  t.id = job.id;
-  t.model = job.model;
-  t.task = job.task;
-  t.variant = job.variant;
-  t.seed = job.seed;
+  static_cast<JobSpec&>(t) = job;
   t.attempt = s.attempts;
-  t.settings = job.settings;
   t.data_dir = options_.data_dir;
-  t.run_dir = (std::filesystem::path(options_.runs_dir) / job.id).string();
+  t.run_dir = run_dir_of(job);
   t.synthetic = sweep_.data.synthetic;
   t.synth = sweep_.data.synth;
   return t;
@@ -196,34 +175,40 @@ void Coordinator::finish(const std::string& job_id, const results::Outcome& outc
   JobState& s = state_[index];
   JobEvent event{JobEvent::Kind::Done, &job, s.attempts, outcome};
 
-  if (outcome.status == "done") {
-    store_.finish_attempt(job_id, s.attempts, outcome, false);
-    s.status = "done";
-    ++counts_.done;
-    ++counts_.done_now;
-    learn(job, outcome.wall_seconds);
-  } else if (outcome.status == "failed") {
-    ++s.failures;
-    ++counts_.failed_attempts;
-    // A configuration the model rejects (bad_config) fails the same way on every attempt: no retry.
-    const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == "bad_config";
-    store_.finish_attempt(job_id, s.attempts, outcome, final);
-    if (final) {
-      s.status = "failed";
-      ++counts_.failed;
-      event.kind = JobEvent::Kind::Failed;
-      if (options_.fail_fast) stopping_ = true;
-    } else {
-      s.status = "pending";
-      enqueue(index);
-      event.kind = JobEvent::Kind::Retry;
+  switch (outcome.status) {
+    case JobStatus::Done:
+      store_.finish_attempt(job_id, s.attempts, outcome, false);
+      s.status = JobStatus::Done;
+      ++counts_.done;
+      ++counts_.done_now;
+      learn(job, outcome.wall_seconds);
+      break;
+    case JobStatus::Failed: {
+      ++s.failures;
+      ++counts_.failed_attempts;
+      // A configuration the model rejects (bad_config) fails the same way on every attempt: no retry.
+      const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == ErrorClass::BadConfig;
+      store_.finish_attempt(job_id, s.attempts, outcome, final);
+      if (final) {
+        s.status = JobStatus::Failed;
+        ++counts_.failed;
+        event.kind = JobEvent::Kind::Failed;
+        if (options_.fail_fast) stopping_ = true;
+      } else {
+        s.status = JobStatus::Pending;
+        enqueue(index);
+        event.kind = JobEvent::Kind::Retry;
+      }
+      break;
     }
-  } else {
-    FUFI_CHECK(outcome.status == "cancelled", RuntimeError, "job {}: unknown outcome '{}'", job_id, outcome.status);
-    store_.finish_attempt(job_id, s.attempts, outcome, false);
-    s.status = "pending";
-    enqueue(index);
-    event.kind = JobEvent::Kind::Cancelled;
+    case JobStatus::Cancelled:
+      store_.finish_attempt(job_id, s.attempts, outcome, false);
+      s.status = JobStatus::Pending;
+      enqueue(index);
+      event.kind = JobEvent::Kind::Cancelled;
+      break;
+    default:
+      FUFI_THROW(RuntimeError, "job {}: unknown outcome '{}'", job_id, to_string(outcome.status));
   }
   counts_.pending = pending_count_;
   counts_.running = static_cast<int>(running_.size());
@@ -249,7 +234,7 @@ double Coordinator::eta_seconds() const {
 }
 
 void Coordinator::close() {
-  const std::string status = stopping_ ? "stopped" : counts_.failed > 0 ? "failed" : "finished";
+  const RunStatus status = stopping_ ? RunStatus::Stopped : counts_.failed > 0 ? RunStatus::Failed : RunStatus::Finished;
   store_.end_run(run_id_, status, counts_.done_now, counts_.failed);
 }
 

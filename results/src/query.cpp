@@ -7,6 +7,7 @@
 #include "fufi/core/config.h"
 #include "fufi/core/error.h"
 #include "fufi/core/strings.h"
+#include "fufi/results/schema.h"
 #include "fufi/results/sqlite.h"
 #include "fufi/results/store.h"
 
@@ -84,19 +85,11 @@ Table table_from(Statement& s, bool exact_numbers) {
   return table;
 }
 
-void check_schema(Database& db) {
-  const int version = db.user_version();
-  FUFI_CHECK(version > 0, InputError, "{}: not a fufi results database (no schema version)", db.path());
-  FUFI_CHECK(version <= schema_version(), InputError,
-             "{}: the database has schema version {}, newer than this fufi's {}; use a newer fufi", db.path(), version,
-             schema_version());
-}
-
 }  // namespace
 
 Table run_query(const std::string& db_path, const QueryRequest& request) {
   Database db(db_path, Database::Mode::ReadOnly);
-  check_schema(db);
+  check_readable_schema(db);
 
   if (!request.sql.empty()) {
     FUFI_CHECK(request.what.empty() && request.where.empty(), UsageError,

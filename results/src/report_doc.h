@@ -54,5 +54,7 @@ std::string to_markdown(const Section& section, int heading_level);
 std::string to_latex(const Section& section);
 std::string to_html_body(const Section& section);
 std::string html_escape(const std::string& text);
+// index.html: every section on one page, with a table of contents; `db_label` names the database.
+std::string html_page(const std::string& db_label, const std::vector<Section>& sections);
 
 }  // namespace fufi::results::report

@@ -246,4 +246,22 @@ std::string to_html_body(const Section& s) {
   return out + "</section>\n";
 }
 
+std::string html_page(const std::string& db_label, const std::vector<Section>& sections) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>fufi report</title>\n<style>\n"
+      "body { font-family: sans-serif; max-width: 1400px; margin: 1em auto; padding: 0 1em; }\n"
+      "table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }\n"
+      "caption { text-align: left; font-weight: bold; padding: 0.3em 0; }\n"
+      "th, td { padding: 0.15em 0.6em; border-bottom: 1px solid #ddd; }\n"
+      "th { border-bottom: 2px solid #444; }\n td.num { text-align: right; font-variant-numeric: tabular-nums; }\n"
+      "tr.rule td { border-top: 2px solid #444; }\n img { max-width: 100%; }\n p.files { font-size: 0.85em; }\n"
+      "</style>\n</head>\n<body>\n<h1>fufi report</h1>\n<p>Database: <code>" +
+      html_escape(db_label) + "</code>. Tables and figures of the PLGF paper, measured numbers beside the paper's.</p>\n<ul>\n";
+  for (const auto& s : sections)
+    out += fmt::format("<li><a href=\"#{}\">{}</a></li>\n", html_escape(s.id), html_escape(s.title));
+  out += "</ul>\n";
+  for (const auto& s : sections) out += to_html_body(s);
+  return out + "</body>\n</html>\n";
+}
+
 }  // namespace fufi::results::report

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "fufi/core/error.h"
-#include "fufi/results/store.h"
+#include "fufi/results/schema.h"
 
 namespace fufi::results {
 
@@ -241,11 +241,21 @@ const std::vector<const char*>& migrations() {
 
 int schema_version() { return static_cast<int>(migrations().size()); }
 
-void migrate(Database& db) {
-  const int current = db.user_version();
-  FUFI_CHECK(current <= schema_version(), InputError,
-             "{}: the database has schema version {}, newer than this fufi's {}; use a newer fufi", db.path(), current,
+void check_schema_not_newer(Database& db) {
+  const int version = db.user_version();
+  FUFI_CHECK(version <= schema_version(), InputError,
+             "{}: the database has schema version {}, newer than this fufi's {}; use a newer fufi", db.path(), version,
              schema_version());
+}
+
+void check_readable_schema(Database& db) {
+  FUFI_CHECK(db.user_version() > 0, InputError, "{}: not a fufi results database (no schema version)", db.path());
+  check_schema_not_newer(db);
+}
+
+void migrate(Database& db) {
+  check_schema_not_newer(db);
+  const int current = db.user_version();
   if (current == 0) {
     // A fresh file has no tables; an SQLite file with tables but no version is someone else's database.
     const auto tables = db.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table'");

@@ -28,11 +28,21 @@ namespace {
 
 // The resolved configuration as a JSON object of strings (values are stored as the text the engine
 // parses), so that json_extract(config, '$.channels') works in any SQLite reader.
-std::string config_json(const std::vector<std::pair<std::string, std::string>>& config) {
+std::string config_json(const Config& config) {
   std::string out = "{";
-  for (std::size_t i = 0; i < config.size(); ++i)
-    out += fmt::format("{}\"{}\": \"{}\"", i ? ", " : "", json_escape(config[i].first), json_escape(config[i].second));
+  for (const auto& [key, value] : config.items())
+    out += fmt::format("{}\"{}\": \"{}\"", out.size() > 1 ? ", " : "", json_escape(key), json_escape(value));
   return out + "}";
+}
+
+// A JobState from the columns status, attempts, failures, wall_seconds starting at `first`.
+JobState job_state_at(Statement& s, int first) {
+  JobState state;
+  state.status = parse_job_status(s.column_text(first));
+  state.attempts = static_cast<int>(s.column_int(first + 1));
+  state.failures = static_cast<int>(s.column_int(first + 2));
+  state.wall_seconds = s.column_double(first + 3);
+  return state;
 }
 
 }  // namespace
@@ -123,10 +133,10 @@ std::map<std::string, JobState> ResultsStore::sync_jobs(std::int64_t sweep_id, c
   std::int64_t position = 0;
   for (const auto& j : jobs) {
     insert_job.bind(1, j.id).bind(2, j.group_id).bind(3, j.model).bind(4, j.task)
-        .bind(5, static_cast<std::int64_t>(j.seed)).bind(6, j.data).bind(7, config_json(j.config)).bind(8, j.run_dir)
+        .bind(5, static_cast<std::int64_t>(j.seed)).bind(6, j.data).bind(7, config_json(j.resolved)).bind(8, j.run_dir)
         .bind(9, now).run();
     if (db_.changes() > 0) {
-      for (const auto& [key, value] : j.config) insert_config.bind(1, j.id).bind(2, key).bind(3, value).run();
+      for (const auto& [key, value] : j.resolved.items()) insert_config.bind(1, j.id).bind(2, key).bind(3, value).run();
       // Identity keys live in columns too; in job_config they make every key filterable the same way.
       for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"task", j.task}, {"data", j.data}})
         insert_config.bind(1, j.id).bind(2, key).bind(3, value).run();
@@ -140,6 +150,7 @@ std::map<std::string, JobState> ResultsStore::sync_jobs(std::int64_t sweep_id, c
   for (const auto& j : jobs) add_current.bind(1, j.id).run();
   db_.prepare("DELETE FROM sweep_jobs WHERE sweep_id = ?1 AND job_id NOT IN (SELECT job_id FROM current_jobs)")
       .bind(1, sweep_id).run();
+  // runs_again()'s rule: failed jobs with retries left (or all, with reset_failures) go back to pending.
   db_.prepare(R"SQL(
     UPDATE jobs SET status = 'pending', failures = CASE WHEN ?2 THEN 0 ELSE failures END
     WHERE status = 'failed' AND (?2 OR failures < ?3) AND job_id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?1))SQL")
@@ -151,14 +162,7 @@ std::map<std::string, JobState> ResultsStore::sync_jobs(std::int64_t sweep_id, c
     FROM sweep_jobs sj JOIN jobs j ON j.job_id = sj.job_id LEFT JOIN provenance p ON p.job_id = j.job_id
     WHERE sj.sweep_id = ?1)SQL");
   read.bind(1, sweep_id);
-  while (read.step()) {
-    JobState s;
-    s.status = read.column_text(1);
-    s.attempts = static_cast<int>(read.column_int(2));
-    s.failures = static_cast<int>(read.column_int(3));
-    s.wall_seconds = read.column_double(4);
-    states[read.column_text(0)] = s;
-  }
+  while (read.step()) states[read.column_text(0)] = job_state_at(read, 1);
   t.commit();
   return states;
 }
@@ -175,10 +179,10 @@ std::int64_t ResultsStore::begin_run(std::int64_t sweep_id, const RunInfo& info)
   return id;
 }
 
-void ResultsStore::end_run(std::int64_t run_id, const std::string& status, int jobs_done, int jobs_failed) {
+void ResultsStore::end_run(std::int64_t run_id, RunStatus status, int jobs_done, int jobs_failed) {
   write();
   statement("end_run", "UPDATE sweep_runs SET status = ?2, finished_at = ?3, jobs_done = ?4, jobs_failed = ?5 WHERE run_id = ?1")
-      .bind(1, run_id).bind(2, status).bind(3, utc_now()).bind(4, jobs_done).bind(5, jobs_failed).run();
+      .bind(1, run_id).bind(2, std::string(to_string(status))).bind(3, utc_now()).bind(4, jobs_done).bind(5, jobs_failed).run();
   commit();
 }
 
@@ -226,7 +230,9 @@ void ResultsStore::heartbeat(const std::string& job_id) {
 void ResultsStore::finish_attempt(const std::string& job_id, int attempt, const Outcome& o, bool final) {
   write();
   const std::string now = utc_now();
-  if (o.status == "done") {
+  const auto text = [](std::string_view s) { return s.empty() ? std::optional<std::string>() : std::string(s); };
+  switch (o.status) {
+  case JobStatus::Done: {
     // The status guard makes "done" happen once: a second result for the same job is an error, never a
     // second row.
     auto& job = statement("job_done", R"SQL(
@@ -250,21 +256,32 @@ void ResultsStore::finish_attempt(const std::string& job_id, int attempt, const 
         .bind(12, p.ranks).bind(13, p.rank_group).bind(14, o.parameters).bind(15, o.epochs_run).bind(16, o.best_epoch)
         .bind(17, o.early_stopped ? 1 : 0).bind(18, o.mean_epoch_seconds).bind(19, o.wall_seconds)
         .bind(20, o.peak_memory_bytes).bind(21, now).bind(22, p.blas).bind(23, p.malloc_library).run();
-  } else if (o.status == "failed") {
+    break;
+  }
+  case JobStatus::Failed:
     statement("job_failed", R"SQL(
       UPDATE jobs SET status = ?2, failures = failures + 1, error_class = ?3, error = ?4, finished_at = ?5
       WHERE job_id = ?1 AND status = 'running')SQL")
-        .bind(1, job_id).bind(2, final ? "failed" : "pending").bind(3, o.error_class).bind(4, o.error).bind(5, now).run();
-  } else {
-    FUFI_CHECK(o.status == "cancelled", RuntimeError, "job {}: unknown outcome '{}'", job_id, o.status);
+        .bind(1, job_id).bind(2, std::string(to_string(final ? JobStatus::Failed : JobStatus::Pending)))
+        .bind(3, std::string(to_string(o.error_class))).bind(4, o.error).bind(5, now).run();
+    break;
+  case JobStatus::Cancelled:
     statement("job_cancelled", "UPDATE jobs SET status = 'pending' WHERE job_id = ?1 AND status = 'running'")
         .bind(1, job_id).run();
+    break;
+  default:
+    FUFI_THROW(RuntimeError, "job {}: an attempt cannot end as '{}'", job_id, to_string(o.status));
   }
   statement("finish_attempt", R"SQL(
     UPDATE attempts SET status = ?3, error_class = ?4, error = ?5, finished_at = ?6 WHERE job_id = ?1 AND attempt = ?2)SQL")
-      .bind(1, job_id).bind(2, attempt).bind(3, o.status)
-      .bind(4, o.error_class.empty() ? std::optional<std::string>() : std::optional<std::string>(o.error_class))
-      .bind(5, o.error.empty() ? std::optional<std::string>() : std::optional<std::string>(o.error)).bind(6, now).run();
+      .bind(1, job_id).bind(2, attempt).bind(3, std::string(to_string(o.status))).bind(4, text(to_string(o.error_class)))
+      .bind(5, text(o.error)).bind(6, now).run();
+}
+
+bool runs_again(const JobState& state, int max_attempts, bool reset_failures) {
+  if (state.status == JobStatus::Done) return false;
+  if (state.status == JobStatus::Failed) return reset_failures || state.failures < max_attempts;
+  return true;
 }
 
 std::map<std::string, JobState> read_job_states(const std::string& db_path, const std::vector<std::string>& job_ids) {
@@ -272,23 +289,14 @@ std::map<std::string, JobState> read_job_states(const std::string& db_path, cons
   std::error_code ec;
   if (!std::filesystem::exists(db_path, ec)) return states;
   Database db(db_path, Database::Mode::ReadOnly);
-  const int version = db.user_version();
-  FUFI_CHECK(version <= schema_version(), InputError,
-             "{}: the database has schema version {}, newer than this fufi's {}", db_path, version, schema_version());
-  if (version == 0) return states;
+  check_schema_not_newer(db);
+  if (db.user_version() == 0) return states;
   auto read = db.prepare(R"SQL(
     SELECT j.status, j.attempts, j.failures, coalesce(p.wall_seconds, 0)
     FROM jobs j LEFT JOIN provenance p ON p.job_id = j.job_id WHERE j.job_id = ?1)SQL");
   for (const auto& id : job_ids) {
     read.bind(1, id);
-    if (read.step()) {
-      JobState s;
-      s.status = read.column_text(0);
-      s.attempts = static_cast<int>(read.column_int(1));
-      s.failures = static_cast<int>(read.column_int(2));
-      s.wall_seconds = read.column_double(3);
-      states[id] = s;
-    }
+    if (read.step()) states[id] = job_state_at(read, 0);
     read.reset();
   }
   return states;

@@ -2,7 +2,6 @@
 
 #include "fufi/core/config.h"
 #include "fufi/core/error.h"
-#include "fufi/core/strings.h"
 
 using fufi::Config;
 
@@ -60,11 +59,4 @@ TEST(Config, CanonicalNumber) {
   EXPECT_EQ(fufi::canonical_number(64.0), "64");
   EXPECT_EQ(fufi::canonical_number(0.0003), "0.0003");
   EXPECT_EQ(fufi::canonical_number(-2.5), "-2.5");
-}
-
-TEST(Strings, EditDistanceAndNearest) {
-  EXPECT_EQ(fufi::edit_distance("kitten", "sitting"), 3u);
-  EXPECT_EQ(fufi::nearest_name("urbnfm", {"urbanfm", "uno", "plgf"}), "urbanfm");
-  EXPECT_EQ(fufi::nearest_name("zzzzzzzz", {"urbanfm", "uno"}), "");
-  EXPECT_EQ(fufi::split("a,b,,c", ','), (std::vector<std::string>{"a", "b", "", "c"}));
 }

@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "fufi/core/error.h"
-#include "fufi/core/version.h"
 
 TEST(Error, CarriesKindExitCodeAndLocation) {
   try {
     FUFI_THROW(InputError, "{}: bad magic", "X.npy");
+    FAIL() << "FUFI_THROW did not throw";
   } catch (const fufi::Error& e) {
     EXPECT_EQ(e.kind(), fufi::ErrorKind::Input);
     EXPECT_EQ(e.exit_code(), 2);
@@ -14,8 +14,10 @@ TEST(Error, CarriesKindExitCodeAndLocation) {
   }
   try {
     FUFI_THROW(RuntimeError, "diverged at epoch {}", 3);
+    FAIL() << "FUFI_THROW did not throw";
   } catch (const fufi::Error& e) {
     EXPECT_EQ(e.exit_code(), 1);
+    EXPECT_EQ(e.message(), "diverged at epoch 3");
   }
 }
 
@@ -24,8 +26,8 @@ TEST(Error, CheckMacroThrowsOnlyWhenFalse) {
   EXPECT_THROW(FUFI_CHECK(1 + 1 == 3, UsageError, "always"), fufi::UsageError);
 }
 
-TEST(Version, LineNamesVersionAndTorch) {
-  auto line = fufi::version_line();
-  EXPECT_NE(line.find(fufi::version()), std::string::npos);
-  EXPECT_NE(line.find("torch"), std::string::npos);
+TEST(Error, WhatIncludesTheMessage) {
+  const fufi::UsageError e("--only: unknown name", "x.cpp", 1);
+  EXPECT_STREQ(e.what(), "--only: unknown name");
+  EXPECT_EQ(e.where(), "x.cpp:1");
 }

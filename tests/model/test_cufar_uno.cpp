@@ -61,8 +61,8 @@ struct Batch {
 // Integer, zero-inflated, heavy-tailed fine maps on a fixed layout; coarse = exact block sums.
 Batch synthetic_batch(const DataSpec& spec, const std::vector<float>& hours) {
   const auto n = static_cast<std::int64_t>(hours.size());
-  auto layout = torch::rand({1, spec.channels, spec.fine_h(), spec.fine_w()}).pow(3) * 8.0;
-  auto fine = torch::floor(layout * torch::empty({n, spec.channels, spec.fine_h(), spec.fine_w()}).exponential_(1.0));
+  auto layout = torch::rand({1, spec.flow_channels, spec.fine_h(), spec.fine_w()}).pow(3) * 8.0;
+  auto fine = torch::floor(layout * torch::empty({n, spec.flow_channels, spec.fine_h(), spec.fine_w()}).exponential_(1.0));
   return {block_sum(fine, spec.upscale), fine, spec.has_ext() ? ext_rows(hours) : torch::Tensor()};
 }
 
@@ -153,7 +153,7 @@ TEST_P(CufarUnoModels, WithoutExtAnyChannelCountAndUpscale) {
   torch::manual_seed(12);
   const auto name = GetParam();
   DataSpec spec;
-  spec.channels = 2;
+  spec.flow_channels = 2;
   spec.coarse_h = 8;
   spec.coarse_w = 4;
   spec.upscale = 2;

@@ -17,7 +17,7 @@ namespace {
 
 DataSpec tiny_spec() {
   DataSpec s;
-  s.channels = 1;
+  s.flow_channels = 1;
   s.coarse_h = s.coarse_w = 4;
   s.upscale = 4;
   s.ext_dim = 7;
@@ -48,8 +48,8 @@ struct Batch {
 };
 Batch fixed_batch(const DataSpec& s) {
   torch::manual_seed(11);
-  auto layout = torch::rand({1, s.channels, s.fine_h(), s.fine_w()}).pow(2) * 10.0 + 0.5;
-  auto fine = torch::floor(layout * torch::empty({4, s.channels, s.fine_h(), s.fine_w()}).uniform_(0.5, 1.5));
+  auto layout = torch::rand({1, s.flow_channels, s.fine_h(), s.fine_w()}).pow(2) * 10.0 + 0.5;
+  auto fine = torch::floor(layout * torch::empty({4, s.flow_channels, s.fine_h(), s.fine_w()}).uniform_(0.5, 1.5));
   auto ext = torch::zeros({4, 7});
   ext.select(1, 4).fill_(3);
   ext.select(1, 5).copy_(torch::tensor({8.0f, 9.0f, 17.0f, 18.0f}));

@@ -48,7 +48,7 @@ TEST(Historical, IsFittedNotTrained) {
 
 TEST(Historical, FlowWeightedSharesAndUniformFallback) {
   auto spec = two_block_spec();
-  spec.coarse_to_fine_scale = 0.5;
+  spec.scaler_ratio = 0.5;
   auto model = ModelRegistry::instance().create("historical", spec, {});
   auto fine = two_block_fine();
   model->fit(block_sum(fine, 2), fine);
@@ -84,7 +84,7 @@ TEST(Historical, FitRejectsMapsOfTheWrongShape) {
 TEST(Historical, ConstraintHoldsPerChannelAndItBeatsUniformOnAStaticLayout) {
   torch::manual_seed(21);
   DataSpec spec;
-  spec.channels = 2;
+  spec.flow_channels = 2;
   spec.coarse_h = 4;
   spec.coarse_w = 4;
   spec.upscale = 4;

@@ -22,7 +22,7 @@ fufi::Config small_config(std::vector<std::string> extra = {}) {
 
 DataSpec small_spec(std::int64_t channels, std::int64_t upscale, bool ext, std::int64_t size = 4) {
   DataSpec spec;
-  spec.channels = channels;
+  spec.flow_channels = channels;
   spec.coarse_h = size;
   spec.coarse_w = size;
   spec.upscale = upscale;
@@ -44,7 +44,7 @@ torch::Tensor random_ext(std::int64_t batch) {
 
 ModelInput random_input(const DataSpec& spec, std::int64_t batch) {
   ModelInput in;
-  in.coarse = torch::rand({batch, spec.channels, spec.coarse_h, spec.coarse_w});
+  in.coarse = torch::rand({batch, spec.flow_channels, spec.coarse_h, spec.coarse_w});
   if (spec.has_ext()) in.ext = random_ext(batch);
   return in;
 }
@@ -106,7 +106,7 @@ TEST(Plgf, BlocksSumToTheCoarseInputForAnyInput) {
   torch::manual_seed(2);
   for (std::int64_t upscale : {2, 4}) {
     auto spec = small_spec(2, upscale, true);
-    spec.coarse_to_fine_scale = 15.0;  // scaler_X / scaler_Y, e.g. 1500 / 100
+    spec.scaler_ratio = 15.0;  // scaler_X / scaler_Y, e.g. 1500 / 100
     auto m = create(spec, small_config());
     auto in = random_input(spec, 3);
     // Zeros, tiny and huge values, all in one batch.
@@ -129,7 +129,7 @@ TEST(Plgf, ExactN2KeepsTheConstraintWhenTheRawDensityIsZero) {
   raw[0][0][2][3] = 0.0f;
   raw[0][0][3][2] = 0.0f;
   raw[0][0][3][3] = 0.0f;
-  auto density = exact_n2_normalize(raw, 2, 1e-7);
+  auto density = n2_normalize(raw, 2, 1e-7, N2Variant::Smoothed);
   auto sums = block_sum(density, 2);
   EXPECT_TRUE(torch::allclose(sums, torch::ones_like(sums), 1e-6, 1e-6)) << sums;
   EXPECT_FLOAT_EQ(density[0][0][0][0].item<float>(), 0.25f);
@@ -279,7 +279,7 @@ TEST(Plgf, AFewTrainingStepsReduceTheLoss) {
   auto pattern = torch::rand({1, 1, 12, 12}) + 0.05;
   auto density_of = [&](const torch::Tensor& ext) {
     auto strength = (ext.select(1, ext_col::kHour) / 21.0).view({-1, 1, 1, 1});
-    return exact_n2_normalize(pattern.pow(1 + strength), 2, 1e-12);
+    return n2_normalize(pattern.pow(1 + strength), 2, 1e-12, N2Variant::Smoothed);
   };
   auto ext = random_ext(16);
   auto coarse = torch::rand({16, 1, 6, 6}) * 20;
@@ -319,7 +319,7 @@ TEST(Plgf, AdditionsBeyondThePaperAreSwitches) {
   // plain N2: an all-zero raw block loses its flow (UrbanFM's N2); smoothed spreads it evenly.
   const auto raw = torch::zeros({1, 1, 2, 2});
   EXPECT_NEAR(n2_normalize(raw, 2, 1e-7).sum().item<double>(), 0.0, 1e-12);
-  EXPECT_NEAR(exact_n2_normalize(raw, 2, 1e-7).sum().item<double>(), 1.0, 1e-6);
+  EXPECT_NEAR(n2_normalize(raw, 2, 1e-7, N2Variant::Smoothed).sum().item<double>(), 1.0, 1e-6);
   torch::manual_seed(3);
   auto plain = create(spec, small_config({"n2=plain"}));
   auto in = random_input(spec, 2);

@@ -25,7 +25,7 @@ TEST(Uniform, SpreadsEachCoarseCellEvenly) {
   spec.coarse_h = 2;
   spec.coarse_w = 3;
   spec.upscale = 2;
-  spec.coarse_to_fine_scale = 2.0;
+  spec.scaler_ratio = 2.0;
   auto m = ModelRegistry::instance().create("uniform", spec, {});
   EXPECT_EQ(count_parameters(*m), 0);
   EXPECT_FALSE(m->trainable());

@@ -20,7 +20,7 @@ fufi::Config with(std::vector<std::string> items) { return fufi::Config::from_as
 
 DataSpec small_spec(std::int64_t channels = 1, std::int64_t h = 8, std::int64_t w = 8, std::int64_t upscale = 4) {
   DataSpec spec;
-  spec.channels = channels;
+  spec.flow_channels = channels;
   spec.coarse_h = h;
   spec.coarse_w = w;
   spec.upscale = upscale;
@@ -33,8 +33,8 @@ struct Batch {
   torch::Tensor coarse, fine;
 };
 Batch synthetic_batch(const DataSpec& spec, std::int64_t batch) {
-  auto layout = torch::rand({1, spec.channels, spec.fine_h(), spec.fine_w()}).pow(3) * 8.0;
-  auto noise = torch::empty({batch, spec.channels, spec.fine_h(), spec.fine_w()}).exponential_(1.0);
+  auto layout = torch::rand({1, spec.flow_channels, spec.fine_h(), spec.fine_w()}).pow(3) * 8.0;
+  auto noise = torch::empty({batch, spec.flow_channels, spec.fine_h(), spec.fine_w()}).exponential_(1.0);
   auto fine = torch::floor(layout * noise);
   return {block_sum(fine, spec.upscale), fine};
 }
@@ -84,9 +84,9 @@ TEST(SrBaselines, ShapesForAnyChannelCountAndPowerOfTwoUpscale) {
   for (const auto& spec : {small_spec(1, 8, 8, 4), small_spec(2, 10, 4, 2)}) {
     for (const auto& name : kSrModels) {
       auto model = registry.create(name, spec, with({"channels=8"}));
-      auto coarse = torch::rand({2, spec.channels, spec.coarse_h, spec.coarse_w}) * 10;
+      auto coarse = torch::rand({2, spec.flow_channels, spec.coarse_h, spec.coarse_w}) * 10;
       auto out = model->forward({coarse, {}}).fine;
-      EXPECT_EQ(out.sizes(), (std::vector<std::int64_t>{2, spec.channels, spec.fine_h(), spec.fine_w()})) << name;
+      EXPECT_EQ(out.sizes(), (std::vector<std::int64_t>{2, spec.flow_channels, spec.fine_h(), spec.fine_w()})) << name;
     }
   }
 }

@@ -21,7 +21,7 @@ namespace {
 
 DataSpec make_spec(std::int64_t channels, std::int64_t h, std::int64_t w, std::int64_t upscale, std::int64_t ext_dim) {
   DataSpec spec;
-  spec.channels = channels;
+  spec.flow_channels = channels;
   spec.coarse_h = h;
   spec.coarse_w = w;
   spec.upscale = upscale;
@@ -37,10 +37,10 @@ DataSpec taxibj_spec() {
   return spec;
 }
 
-// A test-size TaxiBJ-like spec; coarse_to_fine_scale != 1 so that a model ignoring it is caught.
+// A test-size TaxiBJ-like spec; scaler_ratio != 1 so that a model ignoring it is caught.
 DataSpec small_spec() {
   auto spec = make_spec(1, 8, 8, 4, 7);
-  spec.coarse_to_fine_scale = 2.0;
+  spec.scaler_ratio = 2.0;
   return spec;
 }
 
@@ -56,13 +56,13 @@ struct Batch {
 };
 
 // Zero-inflated, heavy-tailed integer fine counts; the coarse map is their exact block sum (in coarse
-// units, i.e. divided by coarse_to_fine_scale); ext in the raw 7-column TaxiBJ encoding.
+// units, i.e. divided by scaler_ratio); ext in the raw 7-column TaxiBJ encoding.
 Batch synthetic_batch(const DataSpec& spec, std::int64_t b) {
   Batch batch;
-  auto shape = std::vector<std::int64_t>{b, spec.channels, spec.fine_h(), spec.fine_w()};
+  auto shape = std::vector<std::int64_t>{b, spec.flow_channels, spec.fine_h(), spec.fine_w()};
   auto busy = (torch::rand(shape) > 0.3).to(torch::kFloat32);
   batch.fine = torch::floor(torch::exp(torch::randn(shape)) * 3.0) * busy;
-  batch.coarse = block_sum(batch.fine, spec.upscale) / spec.coarse_to_fine_scale;
+  batch.coarse = block_sum(batch.fine, spec.upscale) / spec.scaler_ratio;
   if (spec.has_ext()) {
     batch.ext = torch::cat({torch::rand({b, 4}), torch::randint(1, 8, {b, 1}), torch::randint(7, 22, {b, 1}),
                             torch::randint(1, 18, {b, 1})},
@@ -158,7 +158,7 @@ TEST_P(UrbanFMFamilySmall, OutputShapeAndSpatialConstraint) {
   auto batch = synthetic_batch(spec, 2);
   auto fine = model->forward({batch.coarse, batch.ext}).fine;
   ASSERT_EQ(fine.sizes(), batch.fine.sizes());
-  expect_spatial_constraint(fine, batch.coarse * spec.coarse_to_fine_scale, spec.upscale, GetParam().label);
+  expect_spatial_constraint(fine, batch.coarse * spec.scaler_ratio, spec.upscale, GetParam().label);
 }
 
 TEST_P(UrbanFMFamilySmall, MultiChannelRectangularWithoutExt) {
@@ -306,7 +306,7 @@ TEST(UrbanPy, ReturnsEveryScaleAndEachKeepsItsConstraint) {
   auto out = model->forward({batch.coarse, batch.ext});
   ASSERT_EQ(out.intermediate.size(), 2u);
   ASSERT_EQ(out.densities.size(), 3u);
-  auto expected = batch.coarse * spec.coarse_to_fine_scale;
+  auto expected = batch.coarse * spec.scaler_ratio;
   for (int i = 0; i < 3; ++i) {
     const std::int64_t block = std::int64_t{2} << i;
     const auto& flows = i < 2 ? out.intermediate[i] : out.fine;

@@ -1,30 +1,9 @@
 #!/usr/bin/env bash
-# CLI contract tests: exit codes (0 ok, 1 runtime failure, 2 bad usage/input) and messages that name the
-# file, key or argument. Usage: test_cli.sh FUFI_BINARY WORK_DIR SHARED_DATA_DIR
-set -u
-FUFI=$1
-WORK=$2
-SHARED=${3:-}
-rm -rf "$WORK"
-mkdir -p "$WORK"
-passed=0
-failed=0
-
-# expect RC NEEDLE CMD...: runs CMD, checks its exit code and that NEEDLE (if not empty) is in its output.
-expect() {
-  local rc=$1 needle=$2
-  shift 2
-  local out
-  out=$("$@" 2>&1)
-  local got=$?
-  if [ "$got" -ne "$rc" ]; then
-    echo "FAIL: '$*' exited $got, expected $rc"; echo "$out" | head -20; failed=$((failed + 1)); return
-  fi
-  if [ -n "$needle" ] && ! grep -qF -- "$needle" <<<"$out"; then
-    echo "FAIL: '$*' output lacks '$needle'"; echo "$out" | head -20; failed=$((failed + 1)); return
-  fi
-  passed=$((passed + 1))
-}
+# CLI contract tests of the top level (main.cpp), `fufi data` and `fufi eval`: exit codes (0 ok, 1 runtime
+# failure, 2 bad usage/input) and messages that name the file, key or argument. The other subcommands have
+# their own scripts (test_cli_*.sh), each its own ctest. Usage: test_cli.sh FUFI_BINARY WORK_DIR SHARED_DATA_DIR
+# shellcheck source=tests/orchestrator/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # --- top level
 expect 0 "fufi 0." "$FUFI" --version
@@ -85,12 +64,4 @@ else
   echo "skip: BikeNYC data absent"
 fi
 
-# More subcommands append their cases below this line (one block per subcommand).
-for extra in "$(dirname "$0")"/test_cli_*.sh; do
-  [ -f "$extra" ] || continue
-  # shellcheck source=/dev/null
-  source "$extra"
-done
-
-echo "cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -1,6 +1,9 @@
-# Sourced by test_cli.sh (uses its FUFI, WORK, expect, passed, failed): `fufi bench orchestrator`.
+# CLI tests of `fufi bench orchestrator` (cmd_bench_orchestrator.cpp). Usage: as lib.sh says.
 # Timings are printed by the benchmark, never asserted; what is checked is that every job went through the
 # whole path into the DB, once, and that bad arguments exit 2.
+# shellcheck source=tests/orchestrator/lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
+with_synthetic_data
 
 # --- bench orchestrator, single process (the coordinator runs the no-op jobs itself)
 "$FUFI" bench orchestrator --jobs 50 --db "$WORK/bench_orch.db" --format json >"$WORK/bench_orch.json" 2>&1
@@ -41,3 +44,5 @@ if command -v mpirun >/dev/null 2>&1; then
 else
   echo "skip: mpirun absent"
 fi
+
+finish

@@ -1,4 +1,7 @@
-# Sourced by test_cli.sh (uses its FUFI, WORK, expect, passed, failed): `fufi models` and `fufi eval --loss`.
+# CLI tests of `fufi models` (cmd_models.cpp) and `fufi eval --loss`. Usage: as lib.sh says.
+# shellcheck source=tests/orchestrator/lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
+with_synthetic_data
 
 # --- models
 expect 0 "plgf" "$FUFI" models plgf
@@ -68,3 +71,5 @@ expect 2 "loss_lamda" "$FUFI" eval --pred "$LOSS_Y" --target "$LOSS_Y" --loss du
 expect 2 "--loss" "$FUFI" eval --pred "$LOSS_Y" --target "$LOSS_Y" --set loss_lambda=1
 expect 2 "did you mean 'dualfocal'" "$FUFI" eval --pred "$LOSS_Y" --target "$LOSS_Y" --loss dualfocall
 expect 2 "loss_units" "$FUFI" eval --pred "$LOSS_Y" --target "$LOSS_Y" --loss mse --set loss_units=counts
+
+finish

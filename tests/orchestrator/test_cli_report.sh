@@ -1,8 +1,10 @@
-# Sourced by test_cli.sh (uses its FUFI, WORK, expect, passed, failed): `fufi report`.
+# CLI tests of `fufi report` (cmd_report.cpp). Usage: as lib.sh says.
 #  1. Every paper sweep file, run with the hidden fixture runner (hashed metrics, no training) into one DB:
 #     the report writes every table and figure file (figures only when gnuplot is installed).
 #  2. A real tiny sweep (two models, two seeds, one epoch): Table 1 and Figure 4 have measured numbers.
 #  3. Errors: exit 2 naming the argument or file.
+# shellcheck source=tests/orchestrator/lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
 R="$WORK/report"
 SWEEPS="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/sweeps"
 mkdir -p "$R/root/P1" "$R/root/P2" "$R/root/P3" "$R/root/P4"  # a data root with the tasks; never read by fixture jobs
@@ -103,3 +105,5 @@ expect 2 "--sweep: unknown item 'tabel1'" "$FUFI" report --db "$R/tiny.db" --out
 expect 2 "$R/none.db" "$FUFI" report --db "$R/none.db" --out "$R/x"
 expect 2 "--out" "$FUFI" report --db "$R/tiny.db"
 expect 2 "--runner: unknown runner 'fixtures'" "$FUFI" sweep "$R/tiny.toml" --db "$R/x.db" --runner fixtures
+
+finish

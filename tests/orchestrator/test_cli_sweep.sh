@@ -1,5 +1,7 @@
-# Sourced by test_cli.sh (uses its FUFI, WORK, expect, passed, failed): `fufi sweep` without mpirun
+# CLI tests of `fufi sweep` (cmd_sweep.cpp) without mpirun
 # (the process runs the jobs itself), malformed sweep files, and `fufi query`. MPI runs: mpi_sweep.sh.
+# shellcheck source=tests/orchestrator/lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
 
 # --- sweep: plan, run, rerun
 # shellcheck source=tests/orchestrator/sweep_fixture.sh
@@ -74,3 +76,5 @@ expect 2 "format" "$FUFI" query "$Q" --format xml
 for f in "$(dirname "${BASH_SOURCE[0]}")"/../../sweeps/*.toml; do
   expect 0 "to run" "$FUFI" sweep "$f" --db "$S/plans.db" --plan
 done
+
+finish

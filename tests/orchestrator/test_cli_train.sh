@@ -1,4 +1,7 @@
-# Sourced by test_cli.sh: `fufi train` and `fufi infer` (uses $FUFI, $WORK, expect; data from the synth block).
+# CLI tests of `fufi train` (cmd_train.cpp) and `fufi infer` (cmd_infer.cpp). Usage: as lib.sh says.
+# shellcheck source=tests/orchestrator/lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
+with_synthetic_data
 DATA="$WORK/syn/P1"
 TINY=(--set channels=8 --set residual_blocks=1 --set epochs=3 --set batch_size=4 --set threads=1 --set loss=mse)
 
@@ -72,3 +75,5 @@ expect 2 "'lr': expected a finite number" "$FUFI" train --model urbanfm --data "
 expect 2 "$WORK/nodata" "$FUFI" train --model urbanfm --data "$WORK/nodata" --out "$WORK/run_x"
 expect 2 "no task 'P8'" "$FUFI" train --model urbanfm --data "$WORK/syn" --task P8 --out "$WORK/run_x"
 expect 2 "key=value" "$FUFI" train --model urbanfm --data "$WORK/syn" --task P1 --set epochs --out "$WORK/run_x"
+
+finish

@@ -1,6 +1,6 @@
-// The coordinator through the single-process path (the same state machine the MPI coordinator drives):
-// completion, resume without rework, retries, fail-fast, recovery of a dead sweep, longest-first order,
-// one writer per DB. A scripted runner stands in for training.
+// The coordinator (coordinator.cpp) through the single-process path (the same state machine the MPI
+// coordinator drives): completion, resume without rework, retries, fail-fast, recovery of a dead sweep,
+// longest-first order. A scripted runner stands in for training.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
@@ -15,6 +15,7 @@
 #include "fufi/orchestrator/sweep_run.h"
 #include "fufi/results/sqlite.h"
 #include "fufi/results/store.h"
+#include "scratch_dir.h"
 
 namespace fs = std::filesystem;
 using namespace fufi;
@@ -30,7 +31,7 @@ class ScriptedRunner : public JobRunner {
   std::vector<std::string> order;                    // "model/seed" in the order jobs ran
   std::vector<std::int64_t> begun_at;
 
-  worker::RunResult run(const JobTicket& t, worker::RecordSink& sink, worker::Reducer&,
+  worker::RunResult run(const JobTicket& t, worker::RecordSink& sink, worker::Communicator&,
                         const worker::EngineCallbacks& callbacks) override {
     const std::string key = t.model + "/" + std::to_string(t.seed);
     order.push_back(key);
@@ -59,13 +60,10 @@ class ScriptedRunner : public JobRunner {
 };
 
 struct Env {
+  test::ScratchDir scratch;
   std::string dir, db;
   SweepRunOptions options;
-  explicit Env(const std::string& name) {
-    dir = (fs::temp_directory_path() / ("fufi_coord_" + name)).string();
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    db = dir + "/results.db";
+  explicit Env(const std::string& name) : scratch("coord_" + name), dir(scratch.path()), db(dir + "/results.db") {
     options.db_path = db;
     options.quiet = true;
   }
@@ -217,59 +215,4 @@ channels = 8
   std::vector<std::string> epochs;
   while (auto t = c.next("h", "g")) epochs.push_back(t->settings.get_string("epochs"));
   EXPECT_EQ(epochs, (std::vector<std::string>{"5", "3", "1"}));
-}
-
-TEST(Coordinator, OneWriterPerDatabase) {
-  Env env("locked");
-  const int fd = ::open((env.db + ".lock").c_str(), O_RDWR | O_CREAT, 0644);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
-  ScriptedRunner runner;
-  try {
-    run(env, runner);
-    FAIL() << "a second coordinator got the DB";
-  } catch (const RuntimeError& e) {
-    EXPECT_NE(e.message().find("another fufi sweep"), std::string::npos) << e.message();
-  }
-  ::close(fd);
-  EXPECT_TRUE(runner.order.empty());
-  EXPECT_EQ(run(env, runner), 0);
-}
-
-TEST(Coordinator, GpuSlotsPackJobsPerGpuAndWrap) {
-  EXPECT_EQ(gpu_slot(0, 1, 4), 0);
-  EXPECT_EQ(gpu_slot(3, 1, 4), 3);
-  EXPECT_EQ(gpu_slot(4, 1, 4), 0);
-  EXPECT_EQ(gpu_slot(0, 2, 2), 0);
-  EXPECT_EQ(gpu_slot(1, 2, 2), 0);
-  EXPECT_EQ(gpu_slot(2, 2, 2), 1);
-  EXPECT_EQ(gpu_slot(5, 2, 2), 0);
-  EXPECT_EQ(gpu_slot(0, 1, 0), -1);
-}
-
-TEST(Coordinator, TicketsSurviveTheWire) {
-  JobTicket t;
-  t.id = "abc";
-  t.model = "srcnn";
-  t.task = "P1";
-  t.variant = "wo_film";
-  t.seed = 42;
-  t.attempt = 2;
-  t.settings.set("channels", "8");
-  t.settings.set("lr", "0.0003");
-  t.data_dir = "/data";
-  t.run_dir = "/runs/abc";
-  t.synthetic = true;
-  t.synth.coarse_size = 8;
-  t.synth.seed = 9;
-  const auto back = ticket_from_json(to_json(t));
-  EXPECT_EQ(back.id, t.id);
-  EXPECT_EQ(back.variant, t.variant);
-  EXPECT_EQ(back.seed, 42u);
-  EXPECT_EQ(back.attempt, 2);
-  EXPECT_EQ(back.settings.canonical(), t.settings.canonical());
-  EXPECT_EQ(back.run_dir, t.run_dir);
-  EXPECT_TRUE(back.synthetic);
-  EXPECT_EQ(back.synth.coarse_size, 8);
-  EXPECT_EQ(back.synth.seed, 9u);
 }

@@ -1,11 +1,13 @@
-// fufi report: statistics (Welch's t-test, incomplete beta), the paper's embedded numbers, and golden
-// files of a report rendered from a fixture DB that this test builds through the store API.
+// fufi report (report.cpp and every item builder through it): golden files of a report rendered from a
+// fixture DB that this test builds through the store API, options, determinism. Statistics:
+// test_report_stats.cpp; the paper's numbers: test_report_paper.cpp; each builder: test_report_<item>.cpp.
 //
 // Regenerate the golden files after an intended change of the output:
 //   FUFI_UPDATE_GOLDEN=1 build/tests/test_results --gtest_filter='Report*'   (then review `git diff`)
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -18,125 +20,22 @@
 
 #include "fufi/core/error.h"
 #include "fufi/results/report.h"
-#include "fufi/results/report_paper.h"
-#include "fufi/results/report_stats.h"
 #include "fufi/results/store.h"
+#include "expect_error.h"
+#include "files.h"
+#include "flow_metrics.h"
+#include "scratch_dir.h"
 
 namespace fs = std::filesystem;
+using namespace fufi;
 using namespace fufi::results;
 
 namespace {
 
-const double kPi = std::acos(-1.0);
+using fufi::test::read_file;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / fmt::format("fufi_report_{}_{}", name, ::getpid());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 }  // namespace
-
-// ---------------------------------------------------------------- statistics
-
-TEST(ReportStats, IncompleteBetaClosedForms) {
-  for (double x : {0.0, 0.05, 0.3, 0.5, 0.77, 0.999, 1.0}) {
-    EXPECT_NEAR(regularized_incomplete_beta(1, 1, x), x, 1e-13);
-    EXPECT_NEAR(regularized_incomplete_beta(3, 1, x), x * x * x, 1e-13);
-    EXPECT_NEAR(regularized_incomplete_beta(1, 4, x), 1 - std::pow(1 - x, 4), 1e-13);
-    // I_x(2, 2) = 3x^2 - 2x^3
-    EXPECT_NEAR(regularized_incomplete_beta(2, 2, x), 3 * x * x - 2 * x * x * x, 1e-13);
-    // Symmetry
-    EXPECT_NEAR(regularized_incomplete_beta(2.5, 0.5, x) + regularized_incomplete_beta(0.5, 2.5, 1 - x), 1.0, 1e-12);
-  }
-  EXPECT_TRUE(std::isnan(regularized_incomplete_beta(0, 1, 0.5)));
-  EXPECT_TRUE(std::isnan(regularized_incomplete_beta(1, 1, 1.5)));
-}
-
-TEST(ReportStats, StudentTTwoSidedP) {
-  for (double t : {0.0, 0.3, 1.0, 2.5, 12.0, -4.0}) {
-    // df = 1 is the Cauchy distribution; df = 2 has a closed form too.
-    EXPECT_NEAR(student_t_two_sided_p(t, 1), 1 - 2 / kPi * std::atan(std::fabs(t)), 1e-12) << t;
-    EXPECT_NEAR(student_t_two_sided_p(t, 2), 1 - std::fabs(t) / std::sqrt(2 + t * t), 1e-12) << t;
-  }
-  // The textbook critical value: t(0.975, 10) = 2.228139.
-  EXPECT_NEAR(student_t_two_sided_p(2.2281388519649385, 10), 0.05, 1e-9);
-  EXPECT_NEAR(student_t_two_sided_p(1.959963984540054, 1e7), 0.05, 1e-6);  // the normal limit
-  EXPECT_EQ(student_t_two_sided_p(INFINITY, 3), 0);
-}
-
-TEST(ReportStats, WelchAgainstIndependentValues) {
-  // Reference p-values by numerical integration of the t density (independent of the beta function).
-  auto w = welch_t_test({1, 2, 3, 4, 5}, {2, 4, 6, 8, 10});
-  ASSERT_TRUE(w.valid);
-  EXPECT_NEAR(w.t, -1.8973665961010275, 1e-12);
-  EXPECT_NEAR(w.df, 5.882352941176471, 1e-12);
-  EXPECT_NEAR(w.p, 0.10753119493065287, 1e-7);
-  w = welch_t_test({14.2, 14.5, 14.4}, {14.9, 14.6, 15.1, 14.8});
-  EXPECT_NEAR(w.t, -3.5429138863328418, 1e-10);
-  EXPECT_NEAR(w.df, 4.993325917686318, 1e-10);
-  EXPECT_NEAR(w.p, 0.016548276235059674, 1e-7);
-  // Fewer than two values: no test. No variance: certain.
-  EXPECT_FALSE(welch_t_test({1}, {2, 3}).valid);
-  EXPECT_EQ(welch_t_test({1, 1}, {2, 2}).p, 0);
-  EXPECT_EQ(welch_t_test({1, 1}, {1, 1}).p, 1);
-}
-
-TEST(ReportStats, RankingAndChanges) {
-  const double nan = std::nan("");
-  EXPECT_EQ(rank_best_two({3, 1, 2, nan, 1}), (std::vector<int>{0, 1, 2, 0, 1}));
-  EXPECT_EQ(rank_best_two({nan, 5}), (std::vector<int>{0, 1}));
-  EXPECT_EQ(rank_best_two({}), std::vector<int>{});
-  EXPECT_NEAR(relative_change_percent(90, 100), -10, 1e-12);
-  EXPECT_TRUE(std::isnan(relative_change_percent(1, 0)));
-  EXPECT_NEAR(sample_std({2, 4, 4, 4, 5, 5, 7, 9}), std::sqrt(32.0 / 7), 1e-12);
-}
-
-// ---------------------------------------------------------------- the paper's numbers
-
-TEST(ReportPaper, SpotChecksAgainstThePaperText) {
-  EXPECT_EQ(paper_value("table1", "plgf", "P1", "", "mse"), 14.408);
-  EXPECT_EQ(paper_value("table1", "plgf", "P4", "", "mape"), 0.270);
-  EXPECT_EQ(paper_value("table1", "uno", "P2", "", "mae"), 2.148);
-  EXPECT_EQ(paper_value("table1", "srcnn", "P3", "", "mse"), 23.184);
-  EXPECT_EQ(paper_value("table1", "deepsd", "P4", "", "mse"), 15.031);
-  EXPECT_EQ(paper_value("table1", "urbanode", "P1", "", "mape"), 0.406);
-  EXPECT_EQ(paper_value("table2", "plgf", "P1", "wo_context_gate", "mse"), 18.638);
-  EXPECT_EQ(paper_value("table2", "plgf", "P1", "wo_logarithmic", "mape"), 0.301);
-  EXPECT_EQ(paper_value("table2", "plgf", "P1", "full", "mae"), 1.890);
-  EXPECT_EQ(paper_value("fig4", "uno", "P1", "", "params_m"), 117.91);
-  EXPECT_EQ(paper_value("fig4", "plgf", "P1", "", "params_m"), 3.56);
-  EXPECT_EQ(paper_value("fig4", "plgf", "P1", "", "epoch_seconds"), 4.58);
-  EXPECT_EQ(paper_value("fig4", "uno", "P1", "", "epoch_seconds"), 22.29);
-  EXPECT_EQ(paper_value("fig5", "cufar", "P2", "", "mape_change_pct"), -8.0);
-  EXPECT_EQ(paper_value("fig5", "urbanfm", "P2", "", "mse_change_pct"), -4.4);
-  EXPECT_FALSE(paper_value("table1", "plgf", "P5", "", "mse"));
-  int table1 = 0;
-  for (const auto& v : paper_values()) table1 += v.experiment == "table1";
-  EXPECT_EQ(table1, 13 * 4 * 3);
-}
-
-// The paper's own Δ row follows from its Table 1 (PLGF vs. the best baseline, rounded to 2 decimals):
-// checks the transcription and the Δ formula the report uses, together.
-TEST(ReportPaper, DeltaRowFollowsFromTable1) {
-  const std::vector<std::string> baselines{"srcnn", "espcn", "vdsr", "deepsd", "srresnet", "urbanfm",
-                                           "deeplgr", "fode", "urbanode", "urbanpy", "cufar", "uno"};
-  for (const char* task : {"P1", "P2", "P3", "P4"})
-    for (const char* metric : {"mse", "mae", "mape"}) {
-      double best = INFINITY;
-      for (const auto& b : baselines) best = std::min(best, *paper_value("table1", b, task, "", metric));
-      const double delta = relative_change_percent(*paper_value("table1", "plgf", task, "", metric), best);
-      EXPECT_NEAR(delta, *paper_value("table1_delta_pct", "plgf", task, "", metric), 0.0051) << task << " " << metric;
-    }
-}
 
 // ---------------------------------------------------------------- a fixture database and its report
 
@@ -219,7 +118,7 @@ void build_fixture_db(const std::string& path) {
     r.seed = static_cast<std::uint64_t>(j.seed);
     r.data = data;
     r.run_dir = "runs/" + r.id;
-    r.config = {{"channels", j.channels}, {"depth", j.depth}, {"loss", j.loss}};
+    r.resolved = Config::from_assignments({"channels=" + j.channels, "depth=" + j.depth, "loss=" + j.loss});
     r.variant = j.variant;
     by_sweep[j.sweep].push_back(r);
   }
@@ -240,12 +139,12 @@ void build_fixture_db(const std::string& path) {
     if (j.status == "pending" || !finished.insert(id).second) continue;
     store.start_attempt(id, 1, run, "host", "local");
     Outcome o;
-    o.status = j.status;
+    o.status = parse_job_status(j.status);
     if (j.status == "failed") {
-      o.error_class = "diverged";
+      o.error_class = ErrorClass::Diverged;
       o.error = "loss is NaN at epoch 3";
     } else {
-      o.test = {j.mse, std::sqrt(j.mse), j.mae, j.mape};
+      o.test = fufi::test::flow_metrics(j.mse, j.mae, j.mape);
       o.valid = o.test;
       o.parameters = j.model == "uno" ? 117913472 : j.model == "plgf" ? 3488677 : 131777;
       o.mean_epoch_seconds = j.model == "uno" ? 22.0 : j.model == "plgf" ? 4.5 : 1.5;
@@ -262,12 +161,13 @@ void build_fixture_db(const std::string& path) {
 class Report : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(temp_dir("golden"));
+    scratch_ = new fufi::test::ScratchDir("report_golden");
+    dir_ = new fs::path(scratch_->path());
     build_fixture_db((*dir_ / "fixture.db").string());
   }
   static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
     delete dir_;
+    delete scratch_;
   }
   static ReportOptions options(const std::string& out) {
     ReportOptions o;
@@ -277,8 +177,10 @@ class Report : public ::testing::Test {
     o.draw = false;
     return o;
   }
+  static fufi::test::ScratchDir* scratch_;
   static fs::path* dir_;
 };
+fufi::test::ScratchDir* Report::scratch_ = nullptr;
 fs::path* Report::dir_ = nullptr;
 
 TEST_F(Report, MatchesGoldenFiles) {
@@ -296,6 +198,12 @@ TEST_F(Report, MatchesGoldenFiles) {
     ASSERT_TRUE(fs::exists(golden / name)) << name << ": no golden file; run with FUFI_UPDATE_GOLDEN=1";
     EXPECT_EQ(got, read_file(golden / name)) << name << " differs from " << (golden / name).string()
                                              << " (FUFI_UPDATE_GOLDEN=1 regenerates, then review git diff)";
+  }
+  // Every golden file is still produced: one the report no longer writes would otherwise never be compared.
+  for (const auto& entry : fs::directory_iterator(golden)) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_NE(std::find(result.files.begin(), result.files.end(), name), result.files.end())
+        << name << " is in " << golden.string() << " but the report no longer writes it (remove it if intended)";
   }
 }
 
@@ -383,28 +291,29 @@ TEST_F(Report, DrawsFiguresWhenGnuplotExists) {
 }
 
 TEST_F(Report, BadOptionsNameTheOption) {
-  auto expect_error = [](const ReportOptions& o, const std::string& needle, fufi::ErrorKind kind) {
-    try {
-      write_report(o);
-      ADD_FAILURE() << "no error; expected " << needle;
-    } catch (const fufi::Error& e) {
-      EXPECT_EQ(e.kind(), kind) << e.what();
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
-  };
   auto o = options("bad");
   o.only = {"tabel1"};
-  expect_error(o, "--only: unknown name 'tabel1' (did you mean 'table1'?)", fufi::ErrorKind::Usage);
+  fufi::test::expect_error<fufi::UsageError>([&] { write_report(o); }, "--only: unknown name 'tabel1' (did you mean 'table1'?)");
   o = options("bad");
   o.formats = {"html"};
-  expect_error(o, "--format: unknown name 'html'", fufi::ErrorKind::Usage);
+  fufi::test::expect_error<fufi::UsageError>([&] { write_report(o); }, "--format: unknown name 'html'");
   o = options("bad");
   o.sweeps = {{"fig9", "x"}};
-  expect_error(o, "--sweep: unknown item 'fig9'", fufi::ErrorKind::Usage);
+  fufi::test::expect_error<fufi::UsageError>([&] { write_report(o); }, "--sweep: unknown item 'fig9'");
+  o = options("bad");
+  o.out_dir.clear();
+  fufi::test::expect_error<fufi::UsageError>([&] { write_report(o); }, "--out");
   o = options("bad");
   o.db_path = (*dir_ / "absent.db").string();
-  expect_error(o, "absent.db", fufi::ErrorKind::Input);
-  EXPECT_THROW(parse_report_list("table1,fig8", "--only", {"table1", "fig4"}), fufi::UsageError);
+  fufi::test::expect_error<fufi::InputError>([&] { write_report(o); }, {"absent.db"});
+  fufi::test::expect_error<fufi::UsageError>([] { parse_report_list("table1,fig8", "--only", {"table1", "fig4"}); },
+                                             {"--only: unknown name 'fig8'", "valid: table1, fig4"});
   EXPECT_EQ(parse_report_list("table1,,fig4,table1", "--only", {"table1", "fig4"}),
             (std::vector<std::string>{"table1", "fig4"}));
+}
+
+TEST(ReportItems, ThePublicListIsTheCatalogueInOrder) {
+  std::vector<std::string> ids;
+  for (const auto& item : report_items()) ids.push_back(item.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"table1", "table2", "fig4", "fig5", "fig6", "fig7"}));
 }

@@ -45,10 +45,10 @@ class TinyConvNet : public model::FufiModel {
  public:
   explicit TinyConvNet(const model::DataSpec& spec, bool unused_branch = false, bool shared_conv = false)
       : spec_(spec) {
-    c1_ = register_module("c1", torch::nn::Conv2d(torch::nn::Conv2dOptions(spec.channels, 8, 3).padding(1)));
+    c1_ = register_module("c1", torch::nn::Conv2d(torch::nn::Conv2dOptions(spec.flow_channels, 8, 3).padding(1)));
     if (shared_conv) mid_ = register_module("mid", torch::nn::Conv2d(torch::nn::Conv2dOptions(8, 8, 3).padding(1)));
     c2_ = register_module("c2", torch::nn::Conv2d(
-                                    torch::nn::Conv2dOptions(8, spec.channels * spec.upscale * spec.upscale, 3).padding(1)));
+                                    torch::nn::Conv2dOptions(8, spec.flow_channels * spec.upscale * spec.upscale, 3).padding(1)));
     if (unused_branch) register_module("unused", torch::nn::Conv2d(torch::nn::Conv2dOptions(8, 8, 3).padding(1)));
   }
   model::ModelOutput forward(const model::ModelInput& in) override {
@@ -56,7 +56,7 @@ class TinyConvNet : public model::FufiModel {
     if (mid_) h = torch::relu(mid_->forward(torch::relu(mid_->forward(h))));
     auto raw = torch::relu(torch::pixel_shuffle(c2_->forward(h), spec_.upscale)) + 1e-3;
     auto density = model::n2_normalize(raw, spec_.upscale, 1e-7);
-    return {model::recover_from_density(density, in.coarse, spec_.upscale, spec_.coarse_to_fine_scale), {}, {}};
+    return {model::recover_from_density(density, in.coarse, spec_.upscale, spec_.scaler_ratio), {}, {}};
   }
 
  private:

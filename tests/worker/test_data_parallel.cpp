@@ -1,4 +1,4 @@
-// Runs under `mpirun -np 2`: the MPI reducer's collectives, and data-parallel equivalence — 2 ranks x half
+// Runs under `mpirun -np 2`: the MPI communicator's collectives, and data-parallel equivalence — 2 ranks x half
 // of each global batch for 2 epochs reach the same parameters as 1 rank with the whole batch.
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include "fufi/core/error.h"
 #include "fufi/worker/checkpoint.h"
 #include "fufi/worker/engine.h"
-#include "fufi/worker/grad_overlap.h"
-#include "fufi/worker/reducer.h"
+#include "fufi/worker/grad_bucket_reducer.h"
+#include "fufi/worker/communicator.h"
 
 using namespace fufi;
 using namespace fufi::worker;
@@ -33,15 +33,15 @@ RunResult train_on(MPI_Comm comm, const std::string& run_dir, const std::vector<
   job.seed = 3;
   job.run_dir = run_dir;
   job.resume = false;
-  auto reducer = make_mpi_reducer(comm);
-  if (reducer->rank() == 0) fs::remove_all(run_dir);
-  reducer->barrier();
-  if (reducer->rank() == 0) {
+  auto comm = make_mpi_communicator(comm);
+  if (comm->rank() == 0) fs::remove_all(run_dir);
+  comm->barrier();
+  if (comm->rank() == 0) {
     RunDirSink sink(run_dir);
-    return run_training(job, sink, *reducer);
+    return run_training(job, sink, *comm);
   }
   NullSink sink;
-  return run_training(job, sink, *reducer);
+  return run_training(job, sink, *comm);
 }
 
 // Final parameters of a run (its last.ckpt).
@@ -62,41 +62,41 @@ double worst_relative_difference(const std::vector<torch::Tensor>& a, const std:
 
 }  // namespace
 
-TEST(MpiReducer, SumsBroadcastsAndBuckets) {
+TEST(MpiCommunicator, SumsBroadcastsAndBuckets) {
   auto world = mpi_world();
   ASSERT_EQ(world.size, 2) << "run this test under mpirun -np 2";
   // 12 + 16 + 28 bytes with 40-byte buckets: {0, 1} and {2}; rank-dependent values.
-  auto reducer = make_mpi_reducer(MPI_COMM_WORLD, 40);
+  auto comm = make_mpi_communicator(MPI_COMM_WORLD, 40);
   std::vector<torch::Tensor> t{torch::full({3}, 1.0f + world.rank), torch::full({2, 2}, 10.0f * (world.rank + 1)),
                                torch::full({7}, -1.0f)};
   EXPECT_EQ(plan_buckets(t, 40), (std::vector<std::vector<std::size_t>>{{0, 1}, {2}}));
-  reducer->allreduce_sum(t);
+  comm->allreduce_sum(t);
   EXPECT_TRUE(torch::equal(t[0], torch::full({3}, 3.0f)));
   EXPECT_TRUE(torch::equal(t[1], torch::full({2, 2}, 30.0f)));
   EXPECT_TRUE(torch::equal(t[2], torch::full({7}, -2.0f)));
   std::vector<torch::Tensor> b{torch::full({5}, static_cast<float>(world.rank + 7))};
-  reducer->broadcast(b);
+  comm->broadcast(b);
   EXPECT_TRUE(torch::equal(b[0], torch::full({5}, 7.0f)));
   std::vector<double> v{1.5, static_cast<double>(world.rank)};
-  reducer->allreduce_sum(v);
+  comm->allreduce_sum(v);
   EXPECT_DOUBLE_EQ(v[0], 3.0);
   EXPECT_DOUBLE_EQ(v[1], 1.0);
 }
 
-TEST(MpiReducer, NonBlockingAllReducesCompleteInStartOrder) {
+TEST(MpiCommunicator, NonBlockingAllReducesCompleteInStartOrder) {
   auto world = mpi_world();
   ASSERT_EQ(world.size, 2);
-  auto reducer = make_mpi_reducer(MPI_COMM_WORLD);
+  auto comm = make_mpi_communicator(MPI_COMM_WORLD);
   auto a = torch::full({1000}, 1.0f + world.rank), b = torch::full({3}, 5.0f * (world.rank + 1));
-  auto pa = reducer->start_allreduce_sum(a);
-  auto pb = reducer->start_allreduce_sum(b);
+  auto pa = comm->start_allreduce_sum(a);
+  auto pb = comm->start_allreduce_sum(b);
   while (!pb->test()) {  // test() alone drives a reduction to completion
   }
   pa->wait();
   pb->wait();
   EXPECT_TRUE(torch::equal(a, torch::full({1000}, 3.0f)));
   EXPECT_TRUE(torch::equal(b, torch::full({3}, 15.0f)));
-  EXPECT_THROW(reducer->start_allreduce_sum(torch::zeros({2}, torch::kFloat64)), fufi::RuntimeError);
+  EXPECT_THROW(comm->start_allreduce_sum(torch::zeros({2}, torch::kFloat64)), fufi::RuntimeError);
 }
 
 TEST(DataParallel, TwoRanksWithHalfBatchesMatchOneRankWithTheWholeBatch) {
@@ -152,8 +152,8 @@ TEST(DataParallel, OverlappedGradReducerOverMpiMatchesBlockingAllReduce) {
   }
   torch::manual_seed(100 + static_cast<std::uint64_t>(world.rank));  // each rank its own samples
   auto coarse = torch::rand({3, 1, 8, 8}) * 10, target = torch::rand({3, 1, 32, 32});
-  auto reducer = make_mpi_reducer(MPI_COMM_WORLD);
-  OverlappedGradReducer overlap(a.parameters(), *reducer, 256);  // several buckets
+  auto comm = make_mpi_communicator(MPI_COMM_WORLD);
+  GradBucketReducer overlap(a.parameters(), *comm, 256);  // several buckets
   ASSERT_GT(overlap.buckets().size(), 2u);
   for (int step = 0; step < 2; ++step) {
     a.zero_grad();
@@ -165,7 +165,7 @@ TEST(DataParallel, OverlappedGradReducerOverMpiMatchesBlockingAllReduce) {
     (b.forward({coarse, {}}).fine - target).pow(2).mean().backward();
     std::vector<torch::Tensor> grads;
     for (auto& p : b.parameters()) grads.push_back(p.grad());
-    reducer->allreduce_sum(grads);
+    comm->allreduce_sum(grads);
     auto pa = a.parameters();
     for (std::size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i].grad(), grads[i])) << "parameter " << i;
   }
@@ -272,9 +272,9 @@ TEST(DataParallel, AFailureOnOneRankFailsTheJobOnEveryRank) {
   job.run_dir = base + "_setup";
   job.resume = false;
   test::register_tiny_convnet();
-  auto reducer = make_mpi_reducer(MPI_COMM_WORLD);
+  auto comm = make_mpi_communicator(MPI_COMM_WORLD);
   NullSink sink;
-  auto r = run_training(job, sink, *reducer);
+  auto r = run_training(job, sink, *comm);
   EXPECT_EQ(r.status, "failed");
   EXPECT_NE(r.error.find("rank 1 of 2"), std::string::npos) << r.error;
 }

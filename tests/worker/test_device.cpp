@@ -17,8 +17,8 @@
 #include "fufi/model/layers.h"
 #include "fufi/model/registry.h"
 #include "fufi/worker/device.h"
-#include "fufi/worker/grad_overlap.h"
-#include "fufi/worker/reducer.h"
+#include "fufi/worker/grad_bucket_reducer.h"
+#include "fufi/worker/communicator.h"
 #include "fufi/worker/training_step.h"
 
 using namespace fufi;
@@ -34,7 +34,7 @@ torch::Device test_device() { return worker::parse_device(device_name(), "FUFI_T
 
 model::DataSpec small_spec() {
   model::DataSpec s;
-  s.channels = 1;
+  s.flow_channels = 1;
   s.coarse_h = 8;
   s.coarse_w = 8;
   s.upscale = 4;
@@ -65,7 +65,7 @@ struct Batch {
 
 Batch make_batch(const model::DataSpec& s, std::int64_t n) {
   torch::manual_seed(7);
-  auto fine = torch::poisson(torch::rand({n, s.channels, s.fine_h(), s.fine_w()}).pow(2) * 12.0);
+  auto fine = torch::poisson(torch::rand({n, s.flow_channels, s.fine_h(), s.fine_w()}).pow(2) * 12.0);
   Batch b{model::block_sum(fine, s.upscale), fine, torch::rand({n, 7})};
   b.ext.select(1, 2).copy_((torch::rand({n}) < 0.5).to(torch::kFloat32));
   b.ext.select(1, 3).copy_((torch::rand({n}) < 0.5).to(torch::kFloat32));
@@ -183,8 +183,8 @@ TEST_F(DeviceCheck, Bf16AutocastStaysCloseAndKeepsBlockSums) {
 
 TEST_F(DeviceCheck, OneRankCommunicatorRoundTrip) {
   worker::mpi_world();  // a singleton MPI world when not under mpirun
-  auto comm = device_.is_cuda() ? worker::make_nccl_reducer(MPI_COMM_WORLD, device_.index() < 0 ? 0 : device_.index())
-                                : worker::make_mpi_reducer(MPI_COMM_WORLD);
+  auto comm = device_.is_cuda() ? worker::make_nccl_communicator(MPI_COMM_WORLD, device_.index() < 0 ? 0 : device_.index())
+                                : worker::make_mpi_communicator(MPI_COMM_WORLD);
   EXPECT_EQ(comm->size(), 1);
   torch::manual_seed(9);
   const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
@@ -211,8 +211,8 @@ TEST_F(DeviceCheck, OneRankCommunicatorRoundTrip) {
     m->to(device_);
     std::vector<torch::Tensor> params;
     for (auto& p : m->parameters()) params.push_back(p);
-    std::unique_ptr<worker::OverlappedGradReducer> overlap;
-    if (overlapped) overlap = std::make_unique<worker::OverlappedGradReducer>(params, *comm, 1 << 12);
+    std::unique_ptr<worker::GradBucketReducer> overlap;
+    if (overlapped) overlap = std::make_unique<worker::GradBucketReducer>(params, *comm, 1 << 12);
     torch::mse_loss(m->forward({batch.coarse.to(device_), {}}).fine, batch.fine.to(device_)).backward();
     if (overlap) {
       overlap->finish();
@@ -240,7 +240,7 @@ std::vector<torch::Tensor> train_steps(const torch::Device& device, worker::Step
   for (auto& p : m->parameters())
     if (p.requires_grad()) params.push_back(p);
   torch::optim::Adam adam(params, torch::optim::AdamOptions(1e-3));
-  auto comm = worker::make_local_reducer();
+  auto comm = worker::make_local_communicator();
   auto loss = model::make_loss("dualfocal", Config{}, 1.0);
   worker::TrainingStep step(*m, loss, adam, *comm, options);
   m->train();

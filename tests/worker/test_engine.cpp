@@ -43,8 +43,8 @@ RunResult train(const std::string& model, const std::vector<std::string>& sets, 
   job.run_dir = run_dir;
   job.stop_after_epochs = stop_after;
   RunDirSink sink(run_dir);
-  auto reducer = make_local_reducer();
-  return run_training(job, sink, *reducer);
+  auto comm = make_local_communicator();
+  return run_training(job, sink, *comm);
 }
 
 const std::vector<std::string> kTiny{"epochs=4", "batch_size=4", "threads=1", "loss=mse"};
@@ -221,8 +221,8 @@ TEST_F(Engine, BadDataAndBadKeysAreClassified) {
   job.data_dir = fresh_dir("no_such_data");
   job.run_dir = fresh_dir("bad_data_run");
   RunDirSink sink(job.run_dir);
-  auto reducer = make_local_reducer();
-  auto r = run_training(job, sink, *reducer);
+  auto comm = make_local_communicator();
+  auto r = run_training(job, sink, *comm);
   EXPECT_EQ(r.error_class, "bad_data");
   EXPECT_EQ(exit_code_for(r), 2);
   auto r2 = train("test_tiny_convnet", {"epoch=3"}, fresh_dir("bad_key"));
@@ -289,8 +289,8 @@ TEST_F(Engine, TrainsOnRealBikeNYCWithTwoChannelsAndNoExt) {
   job.seed = 1;
   job.run_dir = fresh_dir("bikenyc");
   RunDirSink sink(job.run_dir);
-  auto reducer = make_local_reducer();
-  auto r = run_training(job, sink, *reducer);
+  auto comm = make_local_communicator();
+  auto r = run_training(job, sink, *comm);
   ASSERT_EQ(r.status, "done") << r.error;
   // A smoke test of the real-data path (C=2, x2, no ext): finite metrics of the right magnitude. One epoch of a
   // two-conv net need not beat the uniform floor yet; it must stay within a small factor of it.
@@ -299,7 +299,7 @@ TEST_F(Engine, TrainsOnRealBikeNYCWithTwoChannelsAndNoExt) {
   job.settings = Config::from_assignments({"threads=2"});
   job.run_dir = fresh_dir("bikenyc_uniform");
   RunDirSink sink2(job.run_dir);
-  auto u = run_training(job, sink2, *reducer);
+  auto u = run_training(job, sink2, *comm);
   ASSERT_EQ(u.status, "done") << u.error;
   EXPECT_LT(r.test.mse, 5.0 * u.test.mse) << "learned " << r.test.mse << " uniform " << u.test.mse;
   EXPECT_GT(u.test.mse, 0);
@@ -351,8 +351,8 @@ TEST_F(Engine, DiagnosisRecordsTheFirstSteps) {
   job.diagnose_steps = 3;
   fs::create_directories(dir);
   RunDirSink sink(dir);
-  auto reducer = make_local_reducer();
-  auto r = run_training(job, sink, *reducer);
+  auto comm = make_local_communicator();
+  auto r = run_training(job, sink, *comm);
   ASSERT_EQ(r.status, "done") << r.error;
   std::ifstream in(job.diagnose_path);
   std::string line;

@@ -38,7 +38,7 @@ TEST(TrainingStep, OneRankIsForwardBackwardAndAdam) {
   torch::optim::Adam adam_step(stepped.parameters(), torch::optim::AdamOptions(1e-2));
   worker::StepOptions options;
   options.adam = worker::AdamImpl::ForLoop;
-  auto comm = worker::make_local_reducer();
+  auto comm = worker::make_local_communicator();
   worker::TrainingStep step(stepped, loss, adam_step, *comm, options);
   for (int i = 0; i < 4; ++i) {
     adam_hand.zero_grad();
@@ -59,7 +59,7 @@ TEST(TrainingStep, AnEmptyShareStillSteps) {
   torch::manual_seed(2);
   test::TinyConvNet net(spec());
   torch::optim::Adam adam(net.parameters(), torch::optim::AdamOptions(1e-2));
-  auto comm = worker::make_local_reducer();
+  auto comm = worker::make_local_communicator();
   worker::TrainingStep step(net, loss, adam, *comm, worker::StepOptions{});
   step.run(batch(2), 2);
   const auto before = net.parameters().front().clone();
@@ -73,7 +73,7 @@ TEST(TrainingStep, CudaGraphsNeedCuda) {
   auto loss = model::make_loss("mse", Config{}, 1.0);
   test::TinyConvNet net(spec());
   torch::optim::Adam adam(net.parameters(), torch::optim::AdamOptions(1e-2));
-  auto comm = worker::make_local_reducer();
+  auto comm = worker::make_local_communicator();
   worker::StepOptions options;
   options.cuda_graph = true;
   EXPECT_THROW(worker::TrainingStep(net, loss, adam, *comm, options), UsageError);

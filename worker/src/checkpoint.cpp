@@ -1,14 +1,11 @@
 #include "fufi/worker/checkpoint.h"
 
-#include <cstdio>
-#include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <mutex>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include "fufi/core/atomic_file.h"
 #include "fufi/core/error.h"
 #include "fufi/core/version.h"
 #include "fufi/model/registry.h"
@@ -39,12 +36,12 @@ std::string meta_to_json(const CheckpointMeta& m) {
                    {"model_config", config_json(m.model_config)},
                    {"job_config", config_json(m.job_config)},
                    {"spec",
-                    {{"channels", s.channels},
+                    {{"channels", s.flow_channels},
                      {"coarse_h", s.coarse_h},
                      {"coarse_w", s.coarse_w},
                      {"upscale", s.upscale},
                      {"ext_dim", s.ext_dim},
-                     {"coarse_to_fine_scale", s.coarse_to_fine_scale},
+                     {"scaler_ratio", s.scaler_ratio},
                      {"hour_offset", s.hour_offset},
                      {"hour_slots", s.hour_slots}}},
                    {"scaler_x", m.scaler_x},
@@ -68,12 +65,12 @@ CheckpointMeta meta_from_json(const std::string& text, const std::string& path) 
     m.model_config = config_from_json(j.at("model_config"));
     m.job_config = config_from_json(j.at("job_config"));
     const auto& s = j.at("spec");
-    m.spec.channels = s.at("channels");
+    m.spec.flow_channels = s.at("channels");
     m.spec.coarse_h = s.at("coarse_h");
     m.spec.coarse_w = s.at("coarse_w");
     m.spec.upscale = s.at("upscale");
     m.spec.ext_dim = s.at("ext_dim");
-    m.spec.coarse_to_fine_scale = s.at("coarse_to_fine_scale");
+    m.spec.scaler_ratio = s.at("scaler_ratio");
     m.spec.hour_offset = s.at("hour_offset");
     m.spec.hour_slots = s.at("hour_slots");
     m.scaler_x = j.at("scaler_x");
@@ -120,15 +117,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
     // Dropout masks come from torch's CPU generator: resuming must continue its stream.
     archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
   }
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  int fd = ::open(tmp.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    FUFI_THROW(RuntimeError, "cannot rename {} to {}: {}", tmp, path, std::strerror(errno));
+  write_file_atomically(path, [&](const std::string& tmp) { archive.save_to(tmp); });
 }
 
 CheckpointMeta read_checkpoint_meta(const std::string& path) {

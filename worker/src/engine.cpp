@@ -70,15 +70,15 @@ Batch gather(const TensorSplit& split, const torch::Tensor& index, const torch::
 }
 
 data::FlowMetrics evaluate(model::FufiModel& model, const TensorSplit& split, const TrainConfig& cfg,
-                           const torch::Device& device, Reducer& reducer) {
+                           const torch::Device& device, Communicator& comm) {
   model.eval();
   c10::InferenceMode guard;
   AutocastScope autocast(cfg.bf16);
   const std::int64_t n = split.size();
-  const std::int64_t begin = n * reducer.rank() / reducer.size(), end = n * (reducer.rank() + 1) / reducer.size();
+  const std::int64_t begin = n * comm.rank() / comm.size(), end = n * (comm.rank() + 1) / comm.size();
   data::MetricAccumulator acc;
   // A model may reject this rank's share (e.g. an hour outside its heads): every rank fails alike.
-  run_agreed(reducer, [&] {
+  run_agreed(comm, [&] {
     for (std::int64_t s = begin; s < end; s += cfg.eval_batch_size) {
       auto index = torch::arange(s, std::min(end, s + cfg.eval_batch_size), split.X.options().dtype(torch::kLong));
       auto b = gather(split, index, device, cfg.channels_last);
@@ -87,7 +87,7 @@ data::FlowMetrics evaluate(model::FufiModel& model, const TensorSplit& split, co
     }
   });
   std::vector<double> sums{acc.sum_squared(), acc.sum_absolute(), acc.sum_percentage(), static_cast<double>(acc.count())};
-  reducer.allreduce_sum(sums);
+  comm.allreduce_sum(sums);
   return data::MetricAccumulator::from_sums(sums[0], sums[1], sums[2], static_cast<std::uint64_t>(sums[3])).result();
 }
 
@@ -209,15 +209,15 @@ CheckpointMeta load_if_resuming(const TrainJob& job, const JobSettings& settings
 
 // Parameter-free and fitted models: nothing to train; their "best" checkpoint is the model itself.
 void finish_untrained(const TrainJob& job, const TrainConfig& cfg, const TensorDataset& dataset, Training& t,
-                      CheckpointMeta& meta, const torch::Device& device, Reducer& reducer, RunResult& result) {
+                      CheckpointMeta& meta, const torch::Device& device, Communicator& comm, RunResult& result) {
   meta.best_epoch = -1;
-  run_agreed(reducer, [&] {
-    if (reducer.rank() != 0) return;
+  run_agreed(comm, [&] {
+    if (comm.rank() != 0) return;
     save_checkpoint(job.run_dir + "/best.ckpt", *t.model, nullptr, meta);
     save_checkpoint(job.run_dir + "/last.ckpt", *t.model, nullptr, meta);
   });
-  result.best_valid = evaluate(*t.model, dataset.split("valid"), cfg, device, reducer);
-  result.test = evaluate(*t.model, dataset.split("test"), cfg, device, reducer);
+  result.best_valid = evaluate(*t.model, dataset.split("valid"), cfg, device, comm);
+  result.test = evaluate(*t.model, dataset.split("test"), cfg, device, comm);
   result.peak_memory_bytes = peak_memory_bytes(device);
 }
 
@@ -225,7 +225,7 @@ void finish_untrained(const TrainJob& job, const TrainConfig& cfg, const TensorD
 // the ranks. Nothing waits for the device inside the epoch: each step's loss stays there, and one copy at
 // the end judges divergence (naming the first non-finite step) and gives the epoch's mean loss.
 double train_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorSplit& train, TrainingStep& step,
-                   std::int64_t epoch, double lr, const torch::Device& device, Reducer& reducer,
+                   std::int64_t epoch, double lr, const torch::Device& device, Communicator& comm,
                    const EngineCallbacks& callbacks, const torch::nn::Module& model, StepDiagnosis* diagnosis) {
   const std::int64_t n = train.size();
   const std::int64_t steps = (n + cfg.batch_size - 1) / cfg.batch_size;
@@ -234,8 +234,8 @@ double train_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorSpli
   for (std::int64_t s = 0; s < steps; ++s) {
     if (callbacks.heartbeat) callbacks.heartbeat();
     const std::int64_t g0 = s * cfg.batch_size, g1 = std::min(n, g0 + cfg.batch_size), global_n = g1 - g0;
-    const std::int64_t r0 = g0 + global_n * reducer.rank() / reducer.size();
-    const std::int64_t r1 = g0 + global_n * (reducer.rank() + 1) / reducer.size();
+    const std::int64_t r0 = g0 + global_n * comm.rank() / comm.size();
+    const std::int64_t r1 = g0 + global_n * (comm.rank() + 1) / comm.size();
     StepInput input;
     if (r1 > r0) {
       auto b = gather(train, order.slice(0, r0, r1), device, cfg.channels_last);
@@ -256,11 +256,11 @@ double train_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorSpli
   }
   auto host = step_loss_sums.cpu().contiguous();
   std::vector<double> sums(host.data_ptr<double>(), host.data_ptr<double>() + steps);
-  reducer.allreduce_sum(sums);
+  comm.allreduce_sum(sums);
   double total = 0;
   for (std::int64_t s = 0; s < steps; ++s) {
     if (!std::isfinite(sums[static_cast<std::size_t>(s)]))
-      FUFI_FAIL("diverged", "non-finite training loss at epoch {}, step {} (lr {:.3g}); lower lr or set grad_clip",
+      FUFI_FAIL(ErrorClass::Diverged, "non-finite training loss at epoch {}, step {} (lr {:.3g}); lower lr or set grad_clip",
                 epoch, s, lr);
     total += sums[static_cast<std::size_t>(s)];
   }
@@ -270,16 +270,16 @@ double train_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorSpli
 // Validation, best-so-far bookkeeping, the sink and the checkpoints after one epoch.
 EpochRecord close_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorDataset& dataset, Training& t,
                         CheckpointMeta& meta, std::int64_t epoch, double lr, double train_loss, Clock::time_point t0,
-                        const torch::Device& device, Reducer& reducer, RecordSink& sink,
+                        const torch::Device& device, Communicator& comm, RecordSink& sink,
                         const EngineCallbacks& callbacks) {
   EpochRecord record;
   record.epoch = epoch;
   record.train_loss = train_loss;
   record.lr = lr;
-  record.valid = evaluate(*t.model, dataset.split("valid"), cfg, device, reducer);
+  record.valid = evaluate(*t.model, dataset.split("valid"), cfg, device, comm);
   record.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   record.samples_per_second = static_cast<double>(dataset.split("train").size()) / std::max(record.seconds, 1e-9);
-  if (!std::isfinite(record.valid.mse)) FUFI_FAIL("diverged", "non-finite validation MSE after epoch {}", epoch);
+  if (!std::isfinite(record.valid.mse)) FUFI_FAIL(ErrorClass::Diverged, "non-finite validation MSE after epoch {}", epoch);
   record.best = meta.best_epoch < 0 || record.valid.mse < meta.best_valid_mse;
   meta.epoch = epoch;
   meta.train_seconds += record.seconds;
@@ -292,8 +292,8 @@ EpochRecord close_epoch(const TrainJob& job, const TrainConfig& cfg, const Tenso
   }
   // Rank 0 writes; a failure there (a full disk) fails the job on every rank instead of leaving the others
   // waiting at a barrier.
-  run_agreed(reducer, [&] {
-    if (reducer.rank() != 0) return;
+  run_agreed(comm, [&] {
+    if (comm.rank() != 0) return;
     sink.epoch(record);
     if (record.best) save_checkpoint(job.run_dir + "/best.ckpt", *t.model, nullptr, meta);
     save_checkpoint(job.run_dir + "/last.ckpt", *t.model, t.optimizer.get(), meta);  // a resume never passes a best
@@ -304,23 +304,23 @@ EpochRecord close_epoch(const TrainJob& job, const TrainConfig& cfg, const Tenso
 
 // The best-validation checkpoint's metrics on valid and test.
 void test_best(const TrainJob& job, const TrainConfig& cfg, const TensorDataset& dataset, Training& t,
-               const CheckpointMeta& meta, const torch::Device& device, Reducer& reducer, RunResult& result) {
+               const CheckpointMeta& meta, const torch::Device& device, Communicator& comm, RunResult& result) {
   result.epochs_run = meta.epoch + 1;
   result.best_epoch = meta.best_epoch;
   result.mean_epoch_seconds = result.epochs_run > 0 ? meta.train_seconds / static_cast<double>(result.epochs_run) : 0;
   FUFI_CHECK(meta.best_epoch >= 0, UsageError, "epochs=0: nothing was trained, so there is no checkpoint to test");
-  run_agreed(reducer, [&] {
+  run_agreed(comm, [&] {
     load_checkpoint(job.run_dir + "/best.ckpt", *t.model, nullptr);
     if (cfg.channels_last) to_channels_last(*t.model);
   });
-  result.best_valid = evaluate(*t.model, dataset.split("valid"), cfg, device, reducer);
-  result.test = evaluate(*t.model, dataset.split("test"), cfg, device, reducer);
+  result.best_valid = evaluate(*t.model, dataset.split("valid"), cfg, device, comm);
+  result.test = evaluate(*t.model, dataset.split("test"), cfg, device, comm);
   result.peak_memory_bytes = peak_memory_bytes(device);
 }
 
-void train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, const EngineCallbacks& callbacks,
+void train_job(const TrainJob& job, RecordSink& sink, Communicator& comm, const EngineCallbacks& callbacks,
                RunResult& result) {
-  result.ranks = reducer.size();
+  result.ranks = comm.size();
   // Everything before the first collective is local to each rank (one rank may fail to read its data or
   // checkpoint); the ranks agree on the outcome before the broadcast.
   JobSettings settings;
@@ -329,7 +329,7 @@ void train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, const En
   Training t;
   CheckpointMeta meta;
   bool resumed = false;
-  run_agreed(reducer, [&] {
+  run_agreed(comm, [&] {
     settings = resolve_job_settings(job.model, job.settings, job.seed);
     device = parse_device(settings.train.device);
     result.device = device.str();
@@ -342,19 +342,19 @@ void train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, const En
   const TrainConfig& cfg = settings.train;
   const TensorSplit& train = dataset.split("train");
   if (!resumed) {
-    reducer.broadcast(state_tensors(*t.model));
-    if (t.model->needs_fit()) run_agreed(reducer, [&] { t.model->fit(train.X, train.Y); });
+    comm.broadcast(state_tensors(*t.model));
+    if (t.model->needs_fit()) run_agreed(comm, [&] { t.model->fit(train.X, train.Y); });
   }
-  if (reducer.rank() == 0) sink.begin(meta.epoch);
+  if (comm.rank() == 0) sink.begin(meta.epoch);
   if (!t.optimizer) {
-    finish_untrained(job, cfg, dataset, t, meta, device, reducer, result);
+    finish_untrained(job, cfg, dataset, t, meta, device, comm, result);
     return;
   }
 
-  TrainingStep step(*t.model, t.loss, *t.optimizer, reducer, step_options_from(cfg));
+  TrainingStep step(*t.model, t.loss, *t.optimizer, comm, step_options_from(cfg));
   std::unique_ptr<StepDiagnosis> diagnosis;
-  run_agreed(reducer, [&] {
-    if (!job.diagnose_path.empty() && reducer.rank() == 0)
+  run_agreed(comm, [&] {
+    if (!job.diagnose_path.empty() && comm.rank() == 0)
       diagnosis = std::make_unique<StepDiagnosis>(job.diagnose_path, job.diagnose_steps);
   });
   std::int64_t epochs_this_call = 0;
@@ -364,7 +364,7 @@ void train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, const En
       break;
     }
     if (job.stop_after_epochs >= 0 && epochs_this_call >= job.stop_after_epochs) {
-      result.status = "interrupted";
+      result.status = to_string(JobStatus::Interrupted);
       return;
     }
     const auto t0 = Clock::now();
@@ -372,34 +372,33 @@ void train_job(const TrainJob& job, RecordSink& sink, Reducer& reducer, const En
     for (auto& group : t.optimizer->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     t.model->train();
     const double train_loss =
-        train_epoch(job, cfg, train, step, epoch, lr, device, reducer, callbacks, *t.model, diagnosis.get());
-    close_epoch(job, cfg, dataset, t, meta, epoch, lr, train_loss, t0, device, reducer, sink, callbacks);
+        train_epoch(job, cfg, train, step, epoch, lr, device, comm, callbacks, *t.model, diagnosis.get());
+    close_epoch(job, cfg, dataset, t, meta, epoch, lr, train_loss, t0, device, comm, sink, callbacks);
     ++epochs_this_call;
   }
-  test_best(job, cfg, dataset, t, meta, device, reducer, result);
+  test_best(job, cfg, dataset, t, meta, device, comm, result);
 }
 
 }  // namespace
 
-RunResult run_training(const TrainJob& job, RecordSink& sink, Reducer& reducer, const EngineCallbacks& callbacks) {
+RunResult run_training(const TrainJob& job, RecordSink& sink, Communicator& comm, const EngineCallbacks& callbacks) {
   RunResult result;
   try {
     std::error_code ec;
     std::filesystem::create_directories(job.run_dir, ec);
     if (ec) FUFI_THROW(InputError, "{}: cannot create run directory: {}", job.run_dir, ec.message());
-    train_job(job, sink, reducer, callbacks, result);
+    train_job(job, sink, comm, callbacks, result);
   } catch (const std::exception& e) {
-    result.status = "failed";
-    result.error_class = classify(e, &result.error);
+    result.status = to_string(JobStatus::Failed);
+    result.error_class = to_string(classify(e, &result.error));
   }
-  if (reducer.rank() == 0 && result.status != "interrupted") sink.result(result);
+  if (comm.rank() == 0 && result.status != to_string(JobStatus::Interrupted)) sink.result(result);
   return result;
 }
 
 int exit_code_for(const RunResult& r) {
-  if (r.status == "done" || r.status == "interrupted") return 0;
-  if (r.error_class == "bad_data" || r.error_class == "bad_config") return 2;
-  return 1;
+  return exit_code(parse_job_status(r.status),
+                   r.error_class.empty() ? ErrorClass::None : parse_error_class(r.error_class));
 }
 
 }  // namespace fufi::worker

@@ -5,7 +5,7 @@
 
 namespace fufi::worker {
 
-std::string classify(const std::exception& e, std::string* message) {
+ErrorClass classify(const std::exception& e, std::string* message) {
   *message = e.what();
   if (auto* c = dynamic_cast<const ClassifiedFailure*>(&e)) {
     *message = c->message();
@@ -13,19 +13,17 @@ std::string classify(const std::exception& e, std::string* message) {
   }
   if (auto* f = dynamic_cast<const Error*>(&e)) {
     *message = f->message();
-    if (f->kind() == ErrorKind::Input) return "bad_data";
-    if (f->kind() == ErrorKind::Usage) return "bad_config";
-    return "runtime";
+    return error_class(f->kind());
   }
   if (dynamic_cast<const std::bad_alloc*>(&e) || message->find("out of memory") != std::string::npos ||
       message->find("Out of memory") != std::string::npos)
-    return "out_of_memory";
+    return ErrorClass::OutOfMemory;
   auto nl = message->find('\n');
   if (nl != std::string::npos) message->resize(nl);
-  return "runtime";
+  return ErrorClass::Runtime;
 }
 
-void agree_on_failure(Reducer& group, std::exception_ptr caught) {
+void agree_on_failure(Communicator& group, std::exception_ptr caught) {
   if (group.size() == 1) {
     if (caught) std::rethrow_exception(caught);
     return;
@@ -41,20 +39,20 @@ void agree_on_failure(Reducer& group, std::exception_ptr caught) {
   // The lowest failing rank tells the others its class and message.
   std::string text;
   if (group.rank() == root) {
-    std::string message, cls;
+    std::string message;
+    ErrorClass cls = ErrorClass::Runtime;
     try {
       std::rethrow_exception(caught);
     } catch (const std::exception& e) {
       cls = classify(e, &message);
     } catch (...) {
-      cls = "runtime";
       message = "an unknown exception";
     }
-    text = cls + "\n" + message;
+    text = std::string(to_string(cls)) + "\n" + message;
   }
   group.broadcast_text(text, root);
   const auto nl = text.find('\n');
-  throw ClassifiedFailure(text.substr(0, nl),
+  throw ClassifiedFailure(parse_error_class(text.substr(0, nl)),
                           fmt::format("rank {} of {}: {}", root, group.size(), text.substr(nl + 1)), __FILE__,
                           __LINE__);
 }

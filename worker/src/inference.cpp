@@ -29,9 +29,9 @@ InferenceSummary run_inference(const InferenceOptions& o) {
   if (three_d) x.shape.insert(x.shape.begin() + 1, 1);
   FUFI_CHECK(x.ndim() == 4, InputError, "{}: expected shape (N,h,w) or (N,C,h,w), got {}", o.coarse,
              data::shape_to_string(x.shape));
-  FUFI_CHECK(x.shape[1] == spec.channels && x.shape[2] == spec.coarse_h && x.shape[3] == spec.coarse_w, InputError,
+  FUFI_CHECK(x.shape[1] == spec.flow_channels && x.shape[2] == spec.coarse_h && x.shape[3] == spec.coarse_w, InputError,
              "{}: shape {} does not fit the checkpoint's model ({} channel(s), {}x{} coarse grid)", o.coarse,
-             data::shape_to_string(x.shape), spec.channels, spec.coarse_h, spec.coarse_w);
+             data::shape_to_string(x.shape), spec.flow_channels, spec.coarse_h, spec.coarse_w);
   for (float v : x.values)
     FUFI_CHECK(v >= 0, InputError, "{}: negative flow {} (flows are counts)", o.coarse, v);
   const std::int64_t n = x.shape[0];
@@ -55,7 +55,7 @@ InferenceSummary run_inference(const InferenceOptions& o) {
 
   auto coarse = torch::from_blob(x.values.data(), x.shape, torch::kFloat32).clone();
   const std::int64_t H = spec.fine_h(), W = spec.fine_w();
-  auto fine = torch::empty({n, spec.channels, H, W}, torch::kFloat32);
+  auto fine = torch::empty({n, spec.flow_channels, H, W}, torch::kFloat32);
   {
     c10::InferenceMode guard;
     for (std::int64_t s = 0; s < n; s += o.batch) {
@@ -70,7 +70,7 @@ InferenceSummary run_inference(const InferenceOptions& o) {
   summary.samples = n;
   summary.max_block_sum_error =
       n > 0 ? (model::block_sum(fine, spec.upscale) - coarse).abs().max().item<double>() : 0.0;
-  summary.out_shape = three_d ? std::vector<std::int64_t>{n, H, W} : std::vector<std::int64_t>{n, spec.channels, H, W};
+  summary.out_shape = three_d ? std::vector<std::int64_t>{n, H, W} : std::vector<std::int64_t>{n, spec.flow_channels, H, W};
   fine = fine.contiguous();
   data::write_npy(o.out, summary.out_shape, fine.data_ptr<float>());
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

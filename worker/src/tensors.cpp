@@ -26,12 +26,12 @@ const TensorSplit& TensorDataset::split(const std::string& name) const {
 
 model::DataSpec TensorDataset::spec() const {
   model::DataSpec s;
-  s.channels = layout.channels;
+  s.flow_channels = layout.flow_channels;
   s.coarse_h = layout.coarse_h;
   s.coarse_w = layout.coarse_w;
   s.upscale = layout.upscale;
   s.ext_dim = layout.ext_dim;
-  s.coarse_to_fine_scale = scalers.x / scalers.y;
+  s.scaler_ratio = scalers.x / scalers.y;
   s.hour_offset = hour_min;
   s.hour_slots = hour_max - hour_min + 1;
   return s;

@@ -4,7 +4,7 @@
 #include "fufi/core/error.h"
 #include "fufi/worker/device.h"
 #include "fufi/worker/failure.h"
-#include "fufi/worker/grad_overlap.h"
+#include "fufi/worker/grad_bucket_reducer.h"
 
 #if FUFI_CUDA_ENABLED
 #include <ATen/cuda/CUDAGraph.h>
@@ -46,8 +46,8 @@ StepOptions step_options_from(const TrainConfig& cfg) {
 }
 
 TrainingStep::TrainingStep(model::FufiModel& model, std::shared_ptr<model::Loss> loss, torch::optim::Adam& optimizer,
-                           Reducer& reducer, const StepOptions& options)
-    : model_(model), loss_(std::move(loss)), optimizer_(optimizer), reducer_(reducer), options_(options),
+                           Communicator& comm, const StepOptions& options)
+    : model_(model), loss_(std::move(loss)), optimizer_(optimizer), comm_(comm), options_(options),
       adam_(options.adam) {
   for (auto& group : optimizer_.param_groups())
     for (auto& p : group.params()) params_.push_back(p);
@@ -55,17 +55,17 @@ TrainingStep::TrainingStep(model::FufiModel& model, std::shared_ptr<model::Loss>
   const torch::Device device = params_.front().device();
   if (options_.cuda_graph) {
     FUFI_CHECK(device.is_cuda(), UsageError, "key 'cuda_graph': CUDA graphs need device=cuda");
-    FUFI_CHECK(reducer_.size() == 1 || !options_.grad_overlap, UsageError,
+    FUFI_CHECK(comm_.size() == 1 || !options_.grad_overlap, UsageError,
                "key 'cuda_graph': with {} ranks it needs grad_overlap=false (the overlapped all-reduce runs from "
                "backward's hooks, which a graph replay does not call)",
-               reducer_.size());
+               comm_.size());
 #if FUFI_CUDA_ENABLED
     graph_ = std::make_unique<Graph>(device.index());
 #endif
   }
-  if (reducer_.size() > 1 && options_.grad_overlap)
-    overlap_ = std::make_unique<OverlappedGradReducer>(
-        params_, reducer_, static_cast<std::size_t>(options_.grad_bucket_mb * 1024.0 * 1024.0));
+  if (comm_.size() > 1 && options_.grad_overlap)
+    overlap_ = std::make_unique<GradBucketReducer>(
+        params_, comm_, static_cast<std::size_t>(options_.grad_bucket_mb * 1024.0 * 1024.0));
 }
 
 TrainingStep::~TrainingStep() = default;
@@ -181,13 +181,13 @@ void TrainingStep::reduce_gradients() {
     // Before any other collective: a rank without samples this step (no backward) launches its buckets
     // here, so every rank issues the same collectives in the same order.
     overlap_->finish();
-  } else if (reducer_.size() > 1) {
+  } else if (comm_.size() > 1) {
     std::vector<torch::Tensor> grads;
     for (auto& p : params_) {
       if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
       grads.push_back(p.grad());
     }
-    reducer_.allreduce_sum(grads);
+    comm_.allreduce_sum(grads);
   }
 }
 
@@ -205,7 +205,7 @@ torch::Tensor TrainingStep::run(const StepInput& input, std::int64_t global_n) {
     // The forward pass is where a model rejects its share of the data: the ranks agree on it before
     // backward, whose gradient hooks start collectives a failed rank would never join.
     torch::Tensor local_loss;
-    run_agreed(reducer_, [&] {
+    run_agreed(comm_, [&] {
       if (local_n > 0) local_loss = forward_loss(input, true);
     });
     if (local_loss.defined()) {

@@ -10,7 +10,7 @@ TEST(BikeNYC, LoadsTwoChannelsUpscaleTwoWithoutExt) {
   const std::string dir = std::string(FUFI_SOURCE_DIR) + "/../shared/data/BikeNYC_FUFI_P6";
   if (!std::filesystem::exists(dir + "/train/X.npy")) GTEST_SKIP() << dir << " is absent";
   auto d = fufi::data::load_fufi_data(dir);
-  EXPECT_EQ(d.layout.channels, 2);
+  EXPECT_EQ(d.layout.flow_channels, 2);
   EXPECT_EQ(d.layout.coarse_h, 40);
   EXPECT_EQ(d.layout.coarse_w, 16);
   EXPECT_EQ(d.layout.upscale, 2);

@@ -72,7 +72,7 @@ class DatasetDir : public ::testing::Test {
 TEST_F(DatasetDir, LoadsThreeDimensionalLayoutWithExt) {
   write_all();
   auto d = load_fufi_data(root_.string());
-  EXPECT_EQ(d.layout.channels, 1);
+  EXPECT_EQ(d.layout.flow_channels, 1);
   EXPECT_EQ(d.layout.coarse_h, 2);
   EXPECT_EQ(d.layout.coarse_w, 3);
   EXPECT_EQ(d.layout.upscale, 2);
@@ -87,7 +87,7 @@ TEST_F(DatasetDir, LoadsThreeDimensionalLayoutWithExt) {
 TEST_F(DatasetDir, LoadsMultiChannelWithoutExt) {
   write_all(/*channels=*/2, /*with_ext=*/false, /*four_d=*/true);
   auto d = load_fufi_data(root_.string());
-  EXPECT_EQ(d.layout.channels, 2);
+  EXPECT_EQ(d.layout.flow_channels, 2);
   EXPECT_EQ(d.layout.ext_dim, 0);
   EXPECT_TRUE(d.split("valid").ext.values.empty());
 }

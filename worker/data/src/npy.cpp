@@ -7,6 +7,7 @@
 #include <limits>
 #include <sys/stat.h>
 
+#include "fufi/core/atomic_file.h"
 #include "fufi/core/error.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -379,17 +380,8 @@ std::vector<std::uint8_t> serialize_npy(const std::vector<std::int64_t>& shape, 
 }
 
 void write_npy(const std::string& path, const std::vector<std::int64_t>& shape, const float* values) {
-  auto bytes = serialize_npy(shape, values);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) FUFI_THROW(RuntimeError, "{}: cannot open for writing", tmp);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) FUFI_THROW(RuntimeError, "{}: write failed", tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    FUFI_THROW(RuntimeError, "cannot rename {} to {}: {}", tmp, path, std::strerror(errno));
+  const auto bytes = serialize_npy(shape, values);
+  write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace fufi::data

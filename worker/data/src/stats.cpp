@@ -120,7 +120,7 @@ std::string stats_to_json(const std::vector<DatasetStats>& all) {
     out += fmt::format(
         "{}\n  {{\"dir\": \"{}\", \"channels\": {}, \"coarse\": [{}, {}], \"upscale\": {}, \"ext_dim\": {},\n"
         "   \"constraint\": {{\"max_abs\": {}, \"max_rel\": {}}},\n   \"splits\": [",
-        d ? "," : "", st.dir, st.layout.channels, st.layout.coarse_h, st.layout.coarse_w, st.layout.upscale,
+        d ? "," : "", st.dir, st.layout.flow_channels, st.layout.coarse_h, st.layout.coarse_w, st.layout.upscale,
         st.layout.ext_dim, json_number(st.constraint.max_abs), json_number(st.constraint.max_rel));
     for (std::size_t i = 0; i < st.splits.size(); ++i) {
       const auto& s = st.splits[i];
@@ -147,7 +147,7 @@ std::string stats_to_json(const std::vector<DatasetStats>& all) {
 std::string stats_to_table(const std::vector<DatasetStats>& all) {
   std::string out;
   for (const auto& st : all) {
-    out += fmt::format("{}: C={} coarse {}x{} upscale x{} ext {}\n", st.dir, st.layout.channels, st.layout.coarse_h,
+    out += fmt::format("{}: C={} coarse {}x{} upscale x{} ext {}\n", st.dir, st.layout.flow_channels, st.layout.coarse_h,
                        st.layout.coarse_w, st.layout.upscale, st.layout.ext_dim ? "7 columns" : "absent");
     out += fmt::format("  spatial constraint: max abs violation {:.3g}, max rel {:.3g}\n", st.constraint.max_abs,
                        st.constraint.max_rel);

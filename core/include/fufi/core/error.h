@@ -1,6 +1,7 @@
 #pragma once
 // fufi's exceptions. Every error carries the source location that raised it, and a kind that the
-// CLI maps to an exit code: bad usage or bad input -> 2, anything else -> 1.
+// CLI maps to an exit code (bad usage or bad input -> 2, anything else -> 1) through the one mapping in
+// fufi/core/status.h: ErrorKind -> ErrorClass -> exit code.
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -22,7 +23,8 @@ class Error : public std::runtime_error {
   const std::string& message() const noexcept { return message_; }
   // "file:line" of the throw site inside fufi's sources, for developers.
   const std::string& where() const noexcept { return where_; }
-  int exit_code() const noexcept { return kind_ == ErrorKind::Runtime ? 1 : 2; }
+  // exit_code(error_class(kind())) of fufi/core/status.h.
+  int exit_code() const noexcept;
 
  private:
   ErrorKind kind_;

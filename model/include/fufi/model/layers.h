@@ -6,15 +6,17 @@
 
 namespace fufi::model {
 
-// N2-Normalization (UrbanFM): divides each N×N block of `raw` by the block's sum + eps, so every block
-// of the result sums to ~1 when raw >= 0. An all-zero block stays zero. raw: (B,C,H,W), H,W multiples of N.
-torch::Tensor n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps);
-
-// The opt-in `safe_n2` of the baselines: ReLU, then N2 with additive smoothing,
-// (relu(raw) + eps/N²) / (blocksum(relu(raw)) + eps). Every block sums to exactly 1 whatever `raw` is: a
-// block with no positive mass becomes uniform instead of zero (UNO's lost blocks) or exploding (the SR
-// baselines' negative sums); blocks with mass ≫ eps get the plain N2 density. Smooth in raw: no NaN gradients.
-torch::Tensor smoothed_n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps);
+// N²-Normalization (UrbanFM, Liang et al. KDD 2019, §3.2) in its two variants. raw: (B,C,H,W), H and W
+// multiples of the upscale factor N; the result has raw's shape.
+//   Plain     raw / (blocksum(raw) + eps): UrbanFM's. Every N×N block sums to ~1 when raw >= 0; an all-zero
+//             block stays zero (its coarse flow is lost), and a signed raw map (the SR baselines) can blow up
+//             where a block's sum is near zero.
+//   Smoothed  (relu(raw) + eps/N²) / (blocksum(relu(raw)) + eps): every block sums to 1 to float precision
+//             whatever raw is; a block with no positive mass becomes uniform; blocks with mass ≫ eps get the
+//             plain density. PLGF's N2 (n2=smoothed) and the baselines' opt-in `safe_n2`.
+enum class N2Variant { Plain, Smoothed };
+torch::Tensor n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps,
+                           N2Variant variant = N2Variant::Plain);
 
 // Sum of each N×N block broadcast back to the block's cells.
 torch::Tensor block_sum_upsampled(const torch::Tensor& fine, std::int64_t upscale);

@@ -11,14 +11,14 @@ namespace fufi::model {
 
 // What a model must know about the data; filled by the worker from a dataset.
 struct DataSpec {
-  std::int64_t channels = 1;  // flow channels C (TaxiBJ 1, BikeNYC 2)
+  std::int64_t flow_channels = 1;  // flow channels C of the data (TaxiBJ 1, BikeNYC 2); not a model's feature width
   std::int64_t coarse_h = 32;
   std::int64_t coarse_w = 32;
   std::int64_t upscale = 4;  // N: each coarse cell is an N×N block of fine cells
   std::int64_t ext_dim = 0;  // 0: no external factors; 7: the TaxiBJ 7-column encoding
-  // Multiply the (scaled) coarse input by this to get fine-scaled units: scaler_X / scaler_Y.
+  // The scaler ratio scaler_X / scaler_Y: multiplied with the (scaled) coarse input it gives fine-scaled units.
   // The density-based recovery multiplies its block densities by the upsampled coarse map times this.
-  double coarse_to_fine_scale = 1.0;
+  double scaler_ratio = 1.0;
   // Hour-specific heads (CUFAR, UNO) use slot = hour - hour_offset, 0 <= slot < hour_slots.
   std::int64_t hour_offset = 0;
   std::int64_t hour_slots = 24;

@@ -25,7 +25,7 @@ struct PlgfOptions {
   std::int64_t fpn_scales = 4;    // EnhancedFPN pyramid levels (paper: "num scales" 4)
   double residual_scale = 0.1;    // initial value of the RDB's learnable α (paper: 0.1)
   double rdb_dropout = 0.0;       // Dropout2d after each dense layer (paper: none mentioned)
-  double n2_eps = 1e-7;           // smoothing of the N2 normalisation (see exact_n2_normalize)
+  double n2_eps = 1e-7;           // eps of the N2 normalisation (layers.h, N2Variant)
   bool film = true;               // ablation "wo/ FiLM"
   bool local_global = true;       // ablation "wo/ Local-Global Fusion"
   bool context_gate = true;       // ablation "wo/ Context-Gated Attention"
@@ -39,12 +39,6 @@ struct PlgfOptions {
 
 // Reads the registry keys (see register_plgf_models) into options; UsageError on invalid values.
 PlgfOptions plgf_options_from_config(const Config& config);
-
-// N2-Normalisation whose N×N blocks sum to 1 to float precision for ANY non-negative `raw`:
-// (raw + eps/N²) / (block_sum(raw) + eps). It is UrbanFM's N2 applied to raw plus a uniform eps/N²,
-// so an all-zero block becomes uniform (its coarse flow is spread evenly instead of lost) and a
-// nearly-zero block is not short of 1 by eps/(sum+eps).
-torch::Tensor exact_n2_normalize(const torch::Tensor& raw, std::int64_t upscale, double eps);
 
 // Efficient Channel Attention (Wang et al. 2020): GAP → Conv1d(k) across channels → sigmoid → scale.
 // k = the odd number nearest above |(log2 C + 1)/2| (k = 5 at C = 128, 3 at C = 64).

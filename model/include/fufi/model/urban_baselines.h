@@ -27,7 +27,7 @@ void register_ode_models(ModelRegistry& registry);      // ode_models.cpp: fode,
 // cannot embed.
 bool urban_ext_enabled(const DataSpec& spec, const Config& config, const std::string& model);
 
-// UsageError (naming `model`) unless input.coarse is (B, spec.channels, coarse_h, coarse_w) and, when
+// UsageError (naming `model`) unless input.coarse is (B, spec.flow_channels, coarse_h, coarse_w) and, when
 // `uses_ext`, input.ext is a defined (B, 7) tensor.
 void check_urban_input(const ModelInput& input, const DataSpec& spec, bool uses_ext, const std::string& model);
 

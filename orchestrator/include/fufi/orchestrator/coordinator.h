@@ -27,7 +27,7 @@ namespace fufi::orchestrator {
 
 struct CoordinatorOptions {
   std::string runs_dir;    // job run directories: <runs_dir>/<job id>
-  std::string data_dir;    // what prepare_data() returned: the root, or the synthetic data's cache directory
+  std::string data_dir;    // what prepare_data() (sweep_data.h) returned: the root, or the synthetic data's cache
   bool fail_fast = false;
   bool retry_failed = false;  // failed jobs get max_attempts new attempts
   int slots = 1;              // rank groups working in parallel (for the ETA)
@@ -88,10 +88,11 @@ class Coordinator {
 
  private:
   struct JobState {
-    std::string status;
+    JobStatus status = JobStatus::Pending;
     int attempts = 0, failures = 0;
     double started = 0;  // steady seconds when it was handed out
   };
+  std::string run_dir_of(const SweepJob& job) const;
   double rate_for(const SweepJob& job) const;
   std::map<std::string, std::deque<std::size_t>>::const_iterator pick(double* estimate) const;
   void learn(const SweepJob& job, double wall_seconds);
@@ -112,8 +113,5 @@ class Coordinator {
   bool stopping_ = false;
   Counts counts_;
 };
-
-// The data directory jobs of `sweep` read (generating synthetic tasks once into the cache).
-std::string prepare_data(const Sweep& sweep, const std::string& data_cache);
 
 }  // namespace fufi::orchestrator

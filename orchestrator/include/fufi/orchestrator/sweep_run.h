@@ -9,10 +9,18 @@
 //   coordinator -> group leader   JOB (a JobTicket), CANCEL (fail-fast), STOP
 //   leader -> the group's ranks   the JOB or STOP, by a non-blocking broadcast on the group's communicator
 // Waiting ranks poll (MPI_Iprobe / MPI_Test, sleeping 20 us .. 2 ms in between): none spins a core.
+//
+// Where it lives: sweep_run.cpp (roles, communicators), sweep_local.cpp (one process),
+// sweep_coordinator_loop.cpp (rank 0), sweep_worker.cpp (the groups), mpi_transport.cpp (sending and
+// polling), wire_format.cpp (the messages), sweep_session.cpp (DB lock, registration, summary),
+// sweep_sinks.cpp (where records go), sweep_progress.cpp (the status line), placement.cpp (GPUs, threads).
+// MPI errors: the communicators the sweep creates return error codes, and every MPI call is checked by
+// FUFI_MPI_CHECK (fufi/core/mpi_check.h), which names the call and its site.
 #include <functional>
 #include <iosfwd>
 #include <string>
 
+#include "fufi/orchestrator/placement.h"
 #include "fufi/orchestrator/runner.h"
 #include "fufi/orchestrator/sweep.h"
 
@@ -38,16 +46,13 @@ struct SweepRunOptions {
 int run_sweep(const std::function<Sweep()>& load, const SweepRunOptions& options, JobRunner& runner, std::ostream& out,
               std::ostream& err);
 
+// `fufi sweep FILE`: run_sweep of the sweep file (read on the coordinator only) with the runner named
+// `runner` (make_runner).
+int run_sweep_file(const std::string& file, const SweepOverrides& overrides, const SweepRunOptions& options,
+                   const std::string& runner, std::ostream& out, std::ostream& err);
+
 // Default directories next to the DB.
 std::string default_runs_dir(const std::string& db_path);
 std::string default_data_cache(const std::string& db_path);
-
-// GPUs visible to this node without initialising CUDA: CUDA_VISIBLE_DEVICES when set, else the NVIDIA
-// driver's /proc entries; 0 on machines without GPUs.
-int detect_gpus();
-
-// The GPU a worker uses: workers are numbered by node-local rank; `jobs_per_gpu` consecutive workers
-// share a GPU; more workers than GPU slots wrap around. Returns the index into the node's GPUs.
-int gpu_slot(int local_worker, int jobs_per_gpu, int gpus);
 
 }  // namespace fufi::orchestrator

@@ -13,20 +13,16 @@
 #include <utility>
 #include <vector>
 
+#include "fufi/core/job.h"
+#include "fufi/core/metrics.h"
+#include "fufi/core/status.h"
+#include "fufi/results/schema.h"
 #include "fufi/results/sqlite.h"
 
 namespace fufi::results {
 
-// The schema this build writes and reads. Migrations are append-only: version N's SQL turns a
-// version N-1 database into version N.
-int schema_version();
-// Brings `db` to schema_version(), each step in its own transaction. InputError when the file was
-// written by a newer fufi (its user_version is higher), or is an SQLite file that is not fufi's.
-void migrate(Database& db);
-
-struct Metrics {
-  double mse = 0, rmse = 0, mae = 0, mape = 0;
-};
+// The one metrics type (fufi/core/metrics.h): what the engine measures is what the DB stores.
+using Metrics = ::fufi::FlowMetrics;
 
 struct SweepRecord {
   std::string name;
@@ -38,24 +34,24 @@ struct SweepRecord {
   int max_attempts = 2;
 };
 
-struct JobRecord {
-  std::string id;        // SHA-256 of the canonical configuration and the dataset identity
-  std::string group_id;  // the same without the seed: the jobs whose results are averaged
-  std::string model;
-  std::string task;
-  std::uint64_t seed = 1;
-  std::string data;
+// A job as the DB stores it: the JobSpec (id, group_id, model, task, variant, seed; `resolved` becomes the
+// config columns) and where it reads and writes.
+struct JobRecord : JobSpec {
+  std::string data;  // the dataset identity
   std::string run_dir;
-  std::vector<std::pair<std::string, std::string>> config;  // resolved keys, sorted
-  std::string variant;   // the sweep's variant name ("" without variants)
 };
 
 struct JobState {
-  std::string status;  // pending | running | done | failed
+  JobStatus status = JobStatus::Pending;  // Pending | Running | Done | Failed
   int attempts = 0;    // attempts started, interrupted ones included
   int failures = 0;    // failed attempts: what max_attempts bounds
   double wall_seconds = 0;  // of the successful attempt (done jobs)
 };
+
+// Whether a sweep run would run this job again: it is not done, and not failed for good (a failed job gets
+// new attempts while it has failed fewer than `max_attempts` times, or always with `reset_failures`). The
+// rule sync_jobs applies in SQL, for callers that only read (`fufi sweep --plan`).
+bool runs_again(const JobState& state, int max_attempts, bool reset_failures);
 
 struct RunInfo {
   std::string host;
@@ -65,15 +61,8 @@ struct RunInfo {
   std::string fufi_version, git_commit;
 };
 
-struct EpochRow {
-  std::int64_t epoch = 0;
-  double train_loss = 0;
-  Metrics valid;
-  double lr = 0;
-  double seconds = 0;
-  double samples_per_second = 0;
-  bool best = false;
-};
+// One row of the `epochs` table: the engine's own record (fufi/core/job.h).
+using EpochRow = ::fufi::EpochRecord;
 
 // Where and with what a job ran: what `provenance` holds.
 struct Provenance {
@@ -84,8 +73,9 @@ struct Provenance {
 };
 
 struct Outcome {
-  std::string status;  // done | failed | cancelled
-  std::string error_class, error;
+  JobStatus status = JobStatus::Done;  // Done | Failed | Cancelled
+  ErrorClass error_class = ErrorClass::None;
+  std::string error;
   Metrics test, valid;
   std::int64_t parameters = 0, epochs_run = 0, best_epoch = -1, peak_memory_bytes = 0;
   bool early_stopped = false;
@@ -116,7 +106,7 @@ class ResultsStore {
   std::map<std::string, JobState> sync_jobs(std::int64_t sweep_id, const std::vector<JobRecord>& jobs, int max_attempts,
                                             bool reset_failures);
   std::int64_t begin_run(std::int64_t sweep_id, const RunInfo& info);
-  void end_run(std::int64_t run_id, const std::string& status, int jobs_done, int jobs_failed);
+  void end_run(std::int64_t run_id, RunStatus status, int jobs_done, int jobs_failed);
 
   // Buffered into the open transaction; commit() makes them durable.
   void start_attempt(const std::string& job_id, int attempt, std::int64_t run_id, const std::string& host,

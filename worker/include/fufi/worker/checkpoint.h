@@ -2,7 +2,8 @@
 // Checkpoints: everything needed to resume a job to the same result it would have reached
 // uninterrupted (model, optimizer, torch RNG, epoch, early-stopping state), and to apply a model with
 // `fufi infer` (model name, config, data shape, scalers) without any other argument.
-// Written atomically (temporary file, fsync, rename): a kill leaves the previous checkpoint intact.
+// Written atomically (fufi/core/atomic_file.h: temporary file, fsync, rename, fsync of the directory): a kill
+// or a crash leaves the previous checkpoint intact.
 #include <torch/torch.h>
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
 // The training engine: one job = one model trained on one dataset with one seed, by the ranks of one
-// data-parallel group (a Reducer). Paper recipe by default (Adam, lr 3e-4 halved every 8 epochs,
+// data-parallel group (a Communicator). Paper recipe by default (Adam, lr 3e-4 halved every 8 epochs,
 // 100 epochs, batch 20, early stopping on validation MSE, the best-validation checkpoint is tested).
 //
 // RUN_DIR holds last.ckpt (every epoch, atomically), best.ckpt (the best validation MSE so far) and,
@@ -11,17 +11,16 @@
 #include <string>
 
 #include "fufi/core/config.h"
+#include "fufi/core/job.h"
 #include "fufi/worker/records.h"
-#include "fufi/worker/reducer.h"
+#include "fufi/worker/communicator.h"
 
 namespace fufi::worker {
 
-struct TrainJob {
-  std::string model;
+// A JobSpec (fufi/core/job.h: model, task, seed and the user's model, loss and training keys in `settings`)
+// and where it reads and writes.
+struct TrainJob : JobSpec {
   std::string data_dir;  // a dataset directory, or a TaxiBJ-style root with `task`
-  std::string task;      // P1..P4 under a root; "" when data_dir is the dataset itself
-  Config settings;       // the user's model, loss and training keys
-  std::uint64_t seed = 1;
   std::string run_dir;
   bool resume = true;    // continue from RUN_DIR/last.ckpt when it exists
   // Stop (as if killed right after a checkpoint) once this many epochs have run in this call;
@@ -41,7 +40,7 @@ struct EngineCallbacks {
 // Runs the job. Failures are classified into RunResult (status "failed", error_class, error) and
 // reported to the sink, never swallowed; exit_code_for() maps them to the CLI's exit codes.
 // With several ranks, rank 0 alone writes the run directory and calls the sink.
-RunResult run_training(const TrainJob& job, RecordSink& sink, Reducer& reducer, const EngineCallbacks& callbacks = {});
+RunResult run_training(const TrainJob& job, RecordSink& sink, Communicator& comm, const EngineCallbacks& callbacks = {});
 
 // 0 for done; 2 for bad_data/bad_config; 1 otherwise. An interrupted run (stop_after_epochs) is 0.
 int exit_code_for(const RunResult& result);

@@ -7,33 +7,34 @@
 #include <string>
 
 #include "fufi/core/error.h"
-#include "fufi/worker/reducer.h"
+#include "fufi/core/status.h"
+#include "fufi/worker/communicator.h"
 
 namespace fufi::worker {
 
 // A failure whose class the engine knows better than the exception type says (e.g. `diverged`).
 struct ClassifiedFailure : RuntimeError {
-  ClassifiedFailure(std::string cls, std::string message, const char* file, int line)
-      : RuntimeError(std::move(message), file, line), error_class(std::move(cls)) {}
-  std::string error_class;
+  ClassifiedFailure(ErrorClass cls, std::string message, const char* file, int line)
+      : RuntimeError(std::move(message), file, line), error_class(cls) {}
+  ErrorClass error_class;
 };
 #define FUFI_FAIL(cls, ...) throw ::fufi::worker::ClassifiedFailure(cls, ::fmt::format(__VA_ARGS__), __FILE__, __LINE__)
 
-// The failure class of `e` and its message (first line only for foreign exceptions):
-// InputError -> bad_data, UsageError -> bad_config, bad_alloc or an allocator's "out of memory" ->
-// out_of_memory, ClassifiedFailure -> its class, anything else -> runtime.
-std::string classify(const std::exception& e, std::string* message);
+// The failure class of `e` and its message (first line only for foreign exceptions): a fufi::Error by its
+// kind (fufi::error_class), bad_alloc or an allocator's "out of memory" -> OutOfMemory, ClassifiedFailure ->
+// its class, anything else -> Runtime.
+ErrorClass classify(const std::exception& e, std::string* message);
 
 // Collective: every rank of `group` calls it at the same point, passing what it caught since the last such
 // point (null: nothing). If no rank failed it returns. Otherwise every rank throws the ClassifiedFailure of
 // the lowest failing rank (its class and message, the message prefixed "rank R of G: " in groups of more
 // than one). With one rank the caught exception is rethrown unchanged. `where` names the phase in messages
 // about foreign exceptions.
-void agree_on_failure(Reducer& group, std::exception_ptr caught);
+void agree_on_failure(Communicator& group, std::exception_ptr caught);
 
 // Runs `work` and agrees on its outcome with the group (agree_on_failure).
 template <typename Work>
-void run_agreed(Reducer& group, Work&& work) {
+void run_agreed(Communicator& group, Work&& work) {
   std::exception_ptr caught;
   try {
     work();

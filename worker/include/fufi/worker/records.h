@@ -4,24 +4,20 @@
 // worker forwards them to the coordinator, which is the only writer of the database.
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "fufi/core/job.h"
 #include "fufi/data/metrics.h"
 
 namespace fufi::worker {
 
-struct EpochRecord {
-  std::int64_t epoch = 0;  // 0-based
-  double train_loss = 0;   // mean over the epoch's training samples
-  data::FlowMetrics valid;
-  double lr = 0;
-  double seconds = 0;
-  double samples_per_second = 0;
-  bool best = false;  // this epoch's validation MSE is the best so far
-};
+// One epoch's record: the type shared with the orchestrator and the results DB (fufi/core/job.h).
+using EpochRecord = ::fufi::EpochRecord;
 
 struct RunResult {
-  std::string status = "done";  // done | failed
-  std::string error_class;      // diverged | out_of_memory | bad_data | bad_config | runtime
+  // Text of a fufi::JobStatus and fufi::ErrorClass (fufi/core/status.h; parse_job_status/parse_error_class).
+  std::string status = "done";  // done | failed | interrupted (stop_after_epochs)
+  std::string error_class;      // diverged | out_of_memory | bad_data | bad_config | runtime; "" unless failed
   std::string error;            // the message, naming file/epoch/step where it applies
   data::FlowMetrics test;       // of the best-validation checkpoint
   data::FlowMetrics best_valid;
@@ -61,7 +57,8 @@ std::string to_json(const EpochRecord& record);
 std::string to_json(const RunResult& result);
 std::string to_json(const data::FlowMetrics& metrics);
 
-// Writes `text` to `path` via a temporary file, fsync and rename: readers see the old or the new file.
-void write_file_atomically(const std::string& path, const std::string& text);
+// The epoch records RUN_DIR/epochs.jsonl holds, as RunDirSink writes them; lines that do not parse as an
+// epoch record (a torn last line after a kill) are skipped. Empty when the file does not exist.
+std::vector<EpochRecord> read_epoch_log(const std::string& run_dir);
 
 }  // namespace fufi::worker

@@ -19,12 +19,12 @@
 #include "fufi/model/losses.h"
 #include "fufi/model/model.h"
 #include "fufi/worker/adam.h"
-#include "fufi/worker/reducer.h"
+#include "fufi/worker/communicator.h"
 #include "fufi/worker/train_config.h"
 
 namespace fufi::worker {
 
-class OverlappedGradReducer;
+class GradBucketReducer;
 
 struct StepOptions {
   bool bf16 = false;             // CUDA: bf16 autocast around forward and loss; fp32 master weights
@@ -53,7 +53,7 @@ class TrainingStep {
   // and all-reduced; all of them must live on one device. Throws UsageError for cuda_graph on the CPU, or
   // with several ranks and grad_overlap.
   TrainingStep(model::FufiModel& model, std::shared_ptr<model::Loss> loss, torch::optim::Adam& optimizer,
-               Reducer& reducer, const StepOptions& options);
+               Communicator& comm, const StepOptions& options);
   ~TrainingStep();
   TrainingStep(const TrainingStep&) = delete;
   TrainingStep& operator=(const TrainingStep&) = delete;
@@ -77,11 +77,11 @@ class TrainingStep {
   model::FufiModel& model_;
   std::shared_ptr<model::Loss> loss_;
   torch::optim::Adam& optimizer_;
-  Reducer& reducer_;
+  Communicator& comm_;
   StepOptions options_;
   AdamStepper adam_;
   std::vector<torch::Tensor> params_;
-  std::unique_ptr<OverlappedGradReducer> overlap_;
+  std::unique_ptr<GradBucketReducer> overlap_;
   struct Graph;  // CUDA graph state; defined only in CUDA builds
   std::unique_ptr<Graph> graph_;
   std::int64_t eager_full_steps_ = 0;

@@ -21,7 +21,7 @@ inline const std::vector<std::string>& split_names() {
 }
 
 struct DataLayout {
-  std::int64_t channels = 1;
+  std::int64_t flow_channels = 1;  // C: the data's flow channels
   std::int64_t coarse_h = 0, coarse_w = 0;
   std::int64_t upscale = 0;
   std::int64_t ext_dim = 0;  // 0 or 7

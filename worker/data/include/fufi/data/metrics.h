@@ -8,12 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fufi/core/metrics.h"
+
 namespace fufi::data {
 
-struct FlowMetrics {
-  double mse = 0, mae = 0, mape = 0, rmse = 0;
-  std::uint64_t count = 0;
-};
+// The one metrics type (fufi/core/metrics.h), shared with the engine, the sweep and the results DB.
+using FlowMetrics = ::fufi::FlowMetrics;
 
 class MetricAccumulator {
  public:

@@ -54,7 +54,7 @@ NpyArray parse_npy(const std::uint8_t* bytes, std::size_t size, const std::strin
 NpyArray read_npy(const std::string& path, const NpyReadOptions& options = {});
 
 // Writes float32 '<f4' in format 1.0 (2.0 when the header needs it), 64-byte aligned, atomically
-// (temporary file + rename) so a crash never leaves a half-written file under the final name.
+// (fufi/core/atomic_file.h: temporary file, fsync, rename) so a crash never leaves a half-written file.
 void write_npy(const std::string& path, const std::vector<std::int64_t>& shape, const float* values);
 inline void write_npy(const std::string& path, const NpyArray& array) {
   write_npy(path, array.shape, array.values.data());

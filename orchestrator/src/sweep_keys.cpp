@@ -1,0 +1,60 @@
+#include "sweep_keys.h"
+
+#include <cstdint>
+
+#include "fufi/core/config.h"
+#include "fufi/model/losses.h"
+#include "fufi/model/registry.h"
+#include "fufi/worker/train_config.h"
+
+namespace fufi::orchestrator {
+
+namespace {
+
+ValueKind kind_of_default(const std::string& value) {
+  std::int64_t i = 0;
+  double d = 0;
+  if (value == "true" || value == "false") return ValueKind::Bool;
+  if (parse_int(value, i)) return ValueKind::Int;
+  if (parse_double(value, d)) return ValueKind::Number;
+  return ValueKind::String;
+}
+
+KnownKeys collect_keys() {
+  KnownKeys k;
+  auto add = [&](const std::string& key, const std::string& default_value) {
+    k.kinds[key].insert(kind_of_default(default_value));
+  };
+  for (const auto& s : worker::train_param_specs()) add(s.key, s.default_value);
+  k.kinds["recipe"] = {ValueKind::String};
+  for (const auto& loss : model::loss_infos()) {
+    k.losses.push_back(loss.name);
+    for (const auto& p : loss.params) add(p.key, p.default_value);
+  }
+  k.losses.push_back("model");
+  const auto& registry = model::ModelRegistry::instance();
+  k.models = registry.names();
+  for (const auto& name : k.models)
+    for (const auto& p : registry.get(name).params) add(p.key, p.default_value);
+  for (const auto& [key, kinds] : k.kinds) k.names.push_back(key);
+  return k;
+}
+
+}  // namespace
+
+const char* kind_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::Bool: return "true or false";
+    case ValueKind::Int: return "an integer";
+    case ValueKind::Number: return "a number";
+    case ValueKind::String: return "a string";
+  }
+  return "";
+}
+
+const KnownKeys& known_keys() {
+  static const KnownKeys keys = collect_keys();
+  return keys;
+}
+
+}  // namespace fufi::orchestrator

@@ -1,0 +1,47 @@
+#include "fufi/orchestrator/sweep_plan.h"
+
+#include <ostream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "fufi/orchestrator/cli_support.h"
+#include "fufi/results/store.h"
+#include "fufi/results/table.h"
+
+namespace fufi::orchestrator {
+
+int show_sweep_plan(const SweepPlanOptions& o, std::ostream& out, std::ostream& err) {
+  // Under mpirun every rank parses the same arguments; one plan is enough.
+  if (!is_reporting_rank()) return kExitOk;
+  const auto format = results::parse_table_format(o.format);
+  const auto sweep = load_sweep(o.file, o.overrides);
+  for (const auto& w : sweep.warnings) err << "fufi: warning: " << o.file << ": " << w << "\n";
+  std::vector<std::string> ids;
+  for (const auto& j : sweep.jobs) ids.push_back(j.id);
+  const auto states = results::read_job_states(o.db, ids);
+
+  results::Table table({"#", "job", "model", "task", "variant", "seed", "epochs", "status", "attempts"});
+  for (const char* c : {"#", "seed", "epochs", "attempts"}) table.set_numeric(c);
+  int done = 0, failed = 0, to_run = 0;
+  std::set<std::string> configurations;
+  for (std::size_t i = 0; i < sweep.jobs.size(); ++i) {
+    const auto& j = sweep.jobs[i];
+    configurations.insert(j.group_id);
+    const auto it = states.find(j.id);
+    const bool known = it != states.end();
+    if (known && it->second.status == JobStatus::Done) ++done;
+    else if (known && !results::runs_again(it->second, sweep.max_attempts, o.retry_failed)) ++failed;
+    else ++to_run;
+    table.add_row({std::to_string(i + 1), j.id.substr(0, 12), j.model, j.task, j.variant, std::to_string(j.seed),
+                   j.resolved.get_string("epochs"), known ? std::string(to_string(it->second.status)) : "new",
+                   known ? std::to_string(it->second.attempts) : "0"});
+  }
+  out << table.render(format);
+  err << fmt::format("{}: {} jobs ({} configurations): {} done, {} failed, {} to run; data {}; max_attempts {}; DB {}\n",
+                     sweep.name, sweep.jobs.size(), configurations.size(), done, failed, to_run, sweep.data.identity(),
+                     sweep.max_attempts, o.db);
+  return kExitOk;
+}
+
+}  // namespace fufi::orchestrator

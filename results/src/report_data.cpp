@@ -1,0 +1,100 @@
+#include "report_data.h"
+
+#include <cmath>
+
+#include "fufi/results/report_stats.h"
+
+namespace fufi::results::report {
+
+namespace {
+
+double column_or_nan(Statement& s, int c) { return s.is_null(c) ? kNaN : s.column_double(c); }
+
+// The config keys a report needs besides the columns of `jobs` (job_config holds every resolved key).
+constexpr const char* kJobsSql = R"SQL(
+    SELECT sj.variant, j.job_id, j.group_id, j.model, j.task, j.seed, j.status, coalesce(j.error_class, ''),
+           coalesce(j.error, ''), j.data,
+           coalesce((SELECT value FROM job_config c WHERE c.job_id = j.job_id AND c.key = 'loss'), ''),
+           coalesce((SELECT value FROM job_config c WHERE c.job_id = j.job_id AND c.key = 'channels'), ''),
+           coalesce((SELECT value FROM job_config c WHERE c.job_id = j.job_id AND c.key = 'depth'), ''),
+           t.mse, t.mae, t.mape, p.parameters, p.mean_epoch_seconds, coalesce(p.device, ''), coalesce(p.gpu, '')
+    FROM sweeps sw
+    JOIN sweep_jobs sj ON sj.sweep_id = sw.sweep_id
+    JOIN jobs j ON j.job_id = sj.job_id
+    LEFT JOIN results t ON t.job_id = j.job_id AND t.split = 'test'
+    LEFT JOIN provenance p ON p.job_id = j.job_id
+    WHERE sw.name = ?1
+    ORDER BY j.model, j.task, sj.variant, j.seed, j.job_id)SQL";
+
+JobRow job_row(Statement& s) {
+  JobRow r;
+  r.variant = s.column_text(0);
+  r.job_id = s.column_text(1);
+  r.group_id = s.column_text(2);
+  r.model = s.column_text(3);
+  r.task = s.column_text(4);
+  r.seed = s.column_int(5);
+  r.status = parse_job_status(s.column_text(6));
+  r.error_class = parse_error_class(s.column_text(7));
+  r.error = s.column_text(8);
+  r.data = s.column_text(9);
+  r.loss = s.column_text(10);
+  r.channels = s.column_text(11);
+  r.depth = s.column_text(12);
+  if (r.done()) {
+    for (int m = 0; m < 3; ++m) r.metric[m] = column_or_nan(s, 13 + m);
+    r.parameters = column_or_nan(s, 16);
+    r.epoch_seconds = column_or_nan(s, 17);
+  }
+  r.device = s.column_text(18);
+  r.gpu = s.column_text(19);
+  return r;
+}
+
+}  // namespace
+
+SweepJobs read_sweep_jobs(Database& db, const std::string& name) {
+  SweepJobs out;
+  out.name = name;
+  auto sweep = db.prepare("SELECT file, data FROM sweeps WHERE name = ?1");
+  sweep.bind(1, name);
+  if (!sweep.step()) return out;
+  out.present = true;
+  out.file = sweep.column_text(0);
+  out.data = sweep.column_text(1);
+  auto s = db.prepare(kJobsSql);
+  s.bind(1, name);
+  while (s.step()) out.jobs.push_back(job_row(s));
+  return out;
+}
+
+std::vector<const JobRow*> all_rows(const SweepJobs& sweep) {
+  std::vector<const JobRow*> out;
+  for (const auto& j : sweep.jobs) out.push_back(&j);
+  return out;
+}
+
+std::vector<double> CellStats::values(int metric) const {
+  std::vector<double> v;
+  for (const auto* j : jobs)
+    if (j->done() && !std::isnan(j->metric[metric])) v.push_back(j->metric[metric]);
+  return v;
+}
+
+std::vector<double> CellStats::of(double JobRow::*field) const {
+  std::vector<double> v;
+  for (const auto* j : jobs)
+    if (j->done() && !std::isnan(j->*field)) v.push_back(j->*field);
+  return v;
+}
+
+int CellStats::done() const {
+  int n = 0;
+  for (const auto* j : jobs) n += j->done();
+  return n;
+}
+
+double CellStats::mean(int metric) const { return mean_of(values(metric)); }
+double CellStats::std(int metric) const { return sample_std(values(metric)); }
+
+}  // namespace fufi::results::report

@@ -1,0 +1,63 @@
+// The error and status vocabulary: text round trips, and the one mapping ErrorKind -> ErrorClass -> exit code.
+#include <gtest/gtest.h>
+
+#include "expect_error.h"
+#include "fufi/core/error.h"
+#include "fufi/core/status.h"
+
+using namespace fufi;
+
+TEST(Status, ErrorClassesRoundTripThroughText) {
+  for (auto c : {ErrorClass::None, ErrorClass::Diverged, ErrorClass::OutOfMemory, ErrorClass::BadData,
+                 ErrorClass::BadConfig, ErrorClass::Runtime})
+    EXPECT_EQ(parse_error_class(to_string(c)), c) << to_string(c);
+  // The DB and metrics.json hold these words: they never change.
+  EXPECT_EQ(to_string(ErrorClass::None), "");
+  EXPECT_EQ(to_string(ErrorClass::OutOfMemory), "out_of_memory");
+  EXPECT_EQ(to_string(ErrorClass::BadConfig), "bad_config");
+}
+
+TEST(Status, JobStatusesRoundTripThroughText) {
+  for (auto s : {JobStatus::Pending, JobStatus::Running, JobStatus::Done, JobStatus::Failed, JobStatus::Interrupted,
+                 JobStatus::Cancelled})
+    EXPECT_EQ(parse_job_status(to_string(s)), s) << to_string(s);
+  EXPECT_EQ(to_string(JobStatus::Done), "done");
+  EXPECT_EQ(to_string(JobStatus::Cancelled), "cancelled");
+}
+
+TEST(Status, RunStatusesAreTheWordsOfTheSweepRunsTable) {
+  EXPECT_EQ(to_string(RunStatus::Running), "running");
+  EXPECT_EQ(to_string(RunStatus::Finished), "finished");
+  EXPECT_EQ(to_string(RunStatus::Failed), "failed");
+  EXPECT_EQ(to_string(RunStatus::Stopped), "stopped");
+  EXPECT_EQ(to_string(RunStatus::Interrupted), "interrupted");
+}
+
+TEST(Status, UnknownWordsAreRuntimeErrorsThatNameThem) {
+  test::expect_error<RuntimeError>([] { parse_job_status("finished"); }, {"job status 'finished'", "done"});
+  test::expect_error<RuntimeError>([] { parse_error_class("bad_confg"); }, {"'bad_confg'", "did you mean 'bad_config'"});
+}
+
+TEST(Status, OneMappingFromErrorToExitCode) {
+  EXPECT_EQ(error_class(ErrorKind::Input), ErrorClass::BadData);
+  EXPECT_EQ(error_class(ErrorKind::Usage), ErrorClass::BadConfig);
+  EXPECT_EQ(error_class(ErrorKind::Runtime), ErrorClass::Runtime);
+  EXPECT_EQ(exit_code(ErrorClass::None), kExitOk);
+  EXPECT_EQ(exit_code(ErrorClass::BadData), kExitUsage);
+  EXPECT_EQ(exit_code(ErrorClass::BadConfig), kExitUsage);
+  EXPECT_EQ(exit_code(ErrorClass::Diverged), kExitRuntime);
+  EXPECT_EQ(exit_code(ErrorClass::OutOfMemory), kExitRuntime);
+  EXPECT_EQ(exit_code(ErrorClass::Runtime), kExitRuntime);
+  // An Error's own exit code is the same mapping.
+  EXPECT_EQ(UsageError("x", __FILE__, __LINE__).exit_code(), kExitUsage);
+  EXPECT_EQ(InputError("x", __FILE__, __LINE__).exit_code(), kExitUsage);
+  EXPECT_EQ(RuntimeError("x", __FILE__, __LINE__).exit_code(), kExitRuntime);
+}
+
+TEST(Status, AJobsExitCodeFollowsItsStatusAndClass) {
+  EXPECT_EQ(exit_code(JobStatus::Done, ErrorClass::None), 0);
+  EXPECT_EQ(exit_code(JobStatus::Interrupted, ErrorClass::None), 0);  // stopped on purpose (stop_after_epochs)
+  EXPECT_EQ(exit_code(JobStatus::Failed, ErrorClass::BadConfig), 2);
+  EXPECT_EQ(exit_code(JobStatus::Failed, ErrorClass::Diverged), 1);
+  EXPECT_EQ(exit_code(JobStatus::Failed, ErrorClass::None), 1);  // a failure without a class is still a failure
+}

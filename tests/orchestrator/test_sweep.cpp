@@ -1,0 +1,178 @@
+// Sweep files end to end (sweep.cpp: parse, then expand): grid expansion, filters, precedence, job ids
+// (stable under reordering), data roots. The parser's errors: test_sweep_parser.cpp; the expansion on its
+// own: test_sweep_grid.cpp.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "fufi/core/error.h"
+#include "fufi/orchestrator/sweep.h"
+#include "expect_error.h"
+#include "scratch_dir.h"
+#include "sweep_fixture.h"
+
+using namespace fufi;
+using namespace fufi::orchestrator;
+using fufi::test::base_sweep;
+
+TEST(SweepFile, ExpandsTheGridWithPerModelOverrides) {
+  const auto s = parse_sweep(base_sweep(), "unit.toml");
+  EXPECT_EQ(s.name, "unit");
+  EXPECT_EQ(s.max_attempts, 2);
+  ASSERT_EQ(s.jobs.size(), 2u * 2u * 2u);  // models x tasks x seeds
+  std::set<std::string> ids, groups;
+  for (const auto& j : s.jobs) {
+    EXPECT_EQ(j.id.size(), 64u);
+    ids.insert(j.id);
+    groups.insert(j.group_id);
+    EXPECT_EQ(j.resolved.get_string("epochs"), "2");
+    EXPECT_EQ(j.resolved.get_string("lr"), "0.0003");  // normalised
+    EXPECT_EQ(j.resolved.get_string("model"), j.model);
+    EXPECT_EQ(j.resolved.get_string("channels"), j.model == "srcnn" ? "8" : "64");  // espcn keeps its default
+    EXPECT_DOUBLE_EQ(j.work, 2.0 * 28);  // epochs x 70 % of 40 samples
+  }
+  EXPECT_EQ(ids.size(), 8u);
+  EXPECT_EQ(groups.size(), 4u);  // seeds share a configuration
+  EXPECT_EQ(s.jobs[0].model, "srcnn");
+  EXPECT_EQ(s.jobs[0].seed, 1u);
+  EXPECT_EQ(s.jobs[1].seed, 2u);
+  EXPECT_EQ(s.jobs[0].settings.source_of("channels"), "unit.toml:16");
+  EXPECT_NE(s.data.identity().find("synthetic:preset=small,seed=2026,coarse_size=8,upscale=4,samples_per_task=40"),
+            std::string::npos);
+}
+
+TEST(SweepFile, IdsDependOnContentNotOnKeyOrderOrNumberSpelling) {
+  const char* reordered = R"(
+[models]
+srcnn = { channels = 8.0 }
+[axes]
+task = ["P1", "P2"]
+model = ["srcnn", "espcn"]
+[training]
+lr = 0.0003
+epochs = 2
+[data]
+samples_per_task = 40
+upscale = 4
+coarse_size = 8
+synthetic = "small"
+seeds = [1, 2]
+name = "renamed"
+)";
+  // Keys at the end of a table belong to it in TOML, so `seeds` and `name` above sit in [data]: move them up.
+  std::string text = reordered;
+  text.erase(text.find("seeds = [1, 2]"));
+  text = "seeds = [1, 2]\nname = \"renamed\"\n" + text;
+  const auto a = parse_sweep(base_sweep(), "a.toml");
+  const auto b = parse_sweep(text, "b.toml");
+  std::set<std::string> ids_a, ids_b;
+  for (const auto& j : a.jobs) ids_a.insert(j.id);
+  for (const auto& j : b.jobs) ids_b.insert(j.id);
+  EXPECT_EQ(ids_a, ids_b);
+  // A different value is a different job.
+  std::string changed = base_sweep();
+  changed.replace(changed.find("epochs = 2"), 10, "epochs = 3");
+  for (const auto& j : parse_sweep(changed, "c.toml").jobs) EXPECT_EQ(ids_a.count(j.id), 0u);
+  // The id is the SHA-256 of the documented canonical text.
+  const auto& j = a.jobs.front();
+  EXPECT_EQ(j.id, sha256_hex(job_identity_text(a.data.identity(), j.task, j.resolved)));
+  EXPECT_EQ(job_identity_text(a.data.identity(), j.task, j.resolved).rfind("fufi-job-v2\ndata=synthetic:", 0), 0u);
+  // How a job runs is not what it computes: execution-only keys leave the ids alone (a rerun on another
+  // device or with other threads resumes the same jobs)...
+  const auto run_elsewhere =
+      parse_sweep(base_sweep(), "d.toml", {{"threads=1", "device=cpu", "grad_overlap=false", "grad_bucket_mb=8",
+                                           "eval_batch_size=5"}, ""});
+  std::set<std::string> ids_d;
+  for (const auto& job : run_elsewhere.jobs) ids_d.insert(job.id);
+  EXPECT_EQ(ids_a, ids_d);
+  // ...while they still reach the engine.
+  EXPECT_EQ(run_elsewhere.jobs.front().resolved.get_string("grad_bucket_mb"), "8");
+}
+
+TEST(SweepFile, VariantsFiltersSeedsAndSets) {
+  const char* text = R"(
+seeds = [7]
+max_attempts = 3
+[data]
+synthetic = "small"
+[axes]
+model = ["plgf", "uniform"]
+task = "P1"
+[variants]
+full = {}
+wo_film = { film = false }
+[[exclude]]
+model = "uniform"
+variant = "wo_film"
+[[exclude]]
+model = "uniform"
+variant = "full"
+task = "P4"
+)";
+  const auto s = parse_sweep(text, "v.toml", {{"epochs=1"}, ""});
+  EXPECT_EQ(s.max_attempts, 3);
+  ASSERT_EQ(s.jobs.size(), 3u);  // plgf x 2 variants + uniform x full
+  EXPECT_EQ(s.jobs[0].variant, "full");
+  EXPECT_EQ(s.jobs[1].variant, "wo_film");
+  EXPECT_EQ(s.jobs[1].resolved.get_string("film"), "false");
+  EXPECT_EQ(s.jobs[0].resolved.get_string("film"), "true");
+  EXPECT_EQ(s.jobs[2].model, "uniform");
+  for (const auto& j : s.jobs) {
+    EXPECT_EQ(j.seed, 7u);
+    EXPECT_EQ(j.resolved.get_string("epochs"), "1");  // --set
+  }
+  ASSERT_EQ(s.warnings.size(), 1u);  // the second exclude matches nothing (no P4)
+  EXPECT_NE(s.warnings[0].find("#2"), std::string::npos);
+
+  // include keeps only matching jobs; a filter may match on defaults and lists.
+  const char* included = R"(
+seeds = 1
+[data]
+synthetic = "small"
+[axes]
+model = ["srcnn", "espcn", "vdsr"]
+task = ["P1", "P2"]
+[[include]]
+model = ["srcnn", "vdsr"]
+channels = 64
+task = "P2"
+)";
+  const auto inc = parse_sweep(included, "i.toml");
+  ASSERT_EQ(inc.jobs.size(), 2u);
+  EXPECT_EQ(inc.jobs[0].model, "srcnn");
+  EXPECT_EQ(inc.jobs[1].model, "vdsr");
+  EXPECT_EQ(inc.jobs[0].task, "P2");
+  // Five seeds by default, as the paper averages five runs.
+  EXPECT_EQ(parse_sweep("[data]\nsynthetic = \"small\"\n[axes]\nmodel = \"uniform\"\ntask = \"P1\"\n", "d.toml").jobs.size(), 5u);
+}
+
+TEST(SweepFile, DataRootSweepsNeedTheirTasksAndRecordTheAbsoluteRoot) {
+  const test::ScratchDir scratch("sweep_root");
+  const std::filesystem::path dir = scratch.path();
+  std::filesystem::create_directories(dir / "P1" / "train");
+  std::filesystem::create_directories(dir / "P2" / "train");
+  for (const char* t : {"P1", "P2"}) std::ofstream(dir / t / "train" / "X.npy") << "x";
+  const std::string text = "seeds = 1\n[data]\nroot = \"" + dir.string() + "/\"\n[axes]\nmodel = \"uniform\"\n";
+  const auto s = parse_sweep(text, "r.toml");
+  ASSERT_EQ(s.jobs.size(), 2u);  // every task of the root
+  EXPECT_EQ(s.data.identity(), "root:" + dir.string());
+  const std::string bad = "seeds = 1\n[data]\nroot = \"" + dir.string() + "\"\n[axes]\nmodel = \"uniform\"\ntask = \"P3\"\n";
+  test::expect_error<UsageError>([&] { parse_sweep(bad, "bad.toml"); }, {"bad.toml:6", "unknown task 'P3'"});
+  const auto moved = parse_sweep(text, "r.toml", {{}, (dir / "P1" / "..").string()});
+  EXPECT_EQ(moved.jobs.front().id, s.jobs.front().id);  // the same root, spelled differently
+}
+
+// Errors the engine's resolution finds (sweep_grid.cpp) still name the line that set the key.
+TEST(SweepFile, ResolutionErrorsNameTheLineAndTheJob) {
+  const std::string data = "[data]\nsynthetic = \"small\"\n";
+  auto expect_error = [](const std::string& text, const std::vector<std::string>& needles) {
+    test::expect_error<UsageError>([&] { parse_sweep(text, "bad.toml"); }, needles);
+  };
+  expect_error(data + "[training]\nepochs = 2.5\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "epochs", "integer"});
+  expect_error(data + "[training]\nlr = -1.0\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "lr", "positive"});
+  expect_error(data + "[training]\nfilm = true\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "unknown key 'film'", "srcnn"});
+  expect_error(data + "[axes]\nmodel = \"srcnn\"\n[variants]\na = {}\nb = { channels = 64 }\n",
+               {"same job", "variant=a", "variant=b"});
+}

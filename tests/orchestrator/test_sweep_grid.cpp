@@ -1,0 +1,101 @@
+// The grid expansion (sweep_grid.cpp) as the pure function it is: a SweepSpec built in code, no file, no data.
+#include <gtest/gtest.h>
+
+#include "expect_error.h"
+#include "fufi/core/error.h"
+#include "fufi/orchestrator/sweep_grid.h"
+
+using namespace fufi;
+using namespace fufi::orchestrator;
+
+namespace {
+
+SweepValue value(const std::string& text, const std::string& where = "g.toml:1") { return {text, where}; }
+
+// uniform and historical (no model keys to speak of) on P1 of small synthetic data, two seeds.
+SweepSpec small_spec() {
+  SweepSpec spec;
+  spec.sweep.name = "grid";
+  spec.sweep.file = "g.toml";
+  spec.sweep.data.synthetic = true;
+  spec.sweep.data.synth.preset = "small";
+  spec.sweep.data.synth.coarse_size = 8;
+  spec.sweep.data.synth.upscale = 4;
+  spec.sweep.data.synth.samples_per_task = 20;
+  spec.models = {value("uniform"), value("historical")};
+  spec.tasks = {value("P1")};
+  spec.seeds = {1, 2};
+  spec.training["epochs"] = value("3", "g.toml:4");
+  spec.train_samples["P1"] = 14;
+  return spec;
+}
+
+}  // namespace
+
+TEST(SweepGrid, ModelsTasksVariantsAxesSeedsInOdometerOrder) {
+  SweepSpec spec = small_spec();
+  spec.axes.push_back({"lr", {value("0.001"), value("0.01")}});
+  const auto grid = expand_grid(spec);
+  ASSERT_EQ(grid.jobs.size(), 2u * 2u * 2u);  // models x lr x seeds
+  EXPECT_EQ(grid.jobs[0].model, "uniform");
+  EXPECT_EQ(grid.jobs[0].settings.get_string("lr"), "0.001");
+  EXPECT_EQ(grid.jobs[0].seed, 1u);
+  EXPECT_EQ(grid.jobs[1].seed, 2u);  // seeds fastest
+  EXPECT_EQ(grid.jobs[2].settings.get_string("lr"), "0.01");
+  EXPECT_EQ(grid.jobs[4].model, "historical");
+  EXPECT_TRUE(grid.warnings.empty());
+  for (const auto& j : grid.jobs) {
+    EXPECT_DOUBLE_EQ(j.work, 3.0 * 14);  // epochs x training samples
+    EXPECT_EQ(j.resolved.get_string("model"), j.model);
+    EXPECT_EQ(j.settings.source_of("epochs"), "g.toml:4");
+  }
+  // A pure function: the same spec, the same jobs.
+  const auto again = expand_grid(spec);
+  for (std::size_t i = 0; i < grid.jobs.size(); ++i) EXPECT_EQ(again.jobs[i].id, grid.jobs[i].id);
+}
+
+TEST(SweepGrid, PrecedenceIsTrainingModelAxesVariantSet) {
+  SweepSpec spec = small_spec();
+  spec.models = {value("uniform")};
+  spec.seeds = {1};
+  spec.training["lr"] = value("0.003");
+  spec.per_model["uniform"]["lr"] = value("0.004");
+  spec.variants = {{"a", {}}, {"b", {{"lr", value("0.005")}}}};
+  auto grid = expand_grid(spec);
+  ASSERT_EQ(grid.jobs.size(), 2u);
+  EXPECT_EQ(grid.jobs[0].settings.get_string("lr"), "0.004");  // the model's over [training]
+  EXPECT_EQ(grid.jobs[1].settings.get_string("lr"), "0.005");  // the variant's over the model's
+  EXPECT_EQ(grid.jobs[1].variant, "b");
+  spec.variants.clear();
+  spec.axes.push_back({"lr", {value("0.001")}});
+  EXPECT_EQ(expand_grid(spec).jobs[0].settings.get_string("lr"), "0.001");  // an axis over the model's
+  spec.sets["lr"] = value("0.006", "--set");
+  grid = expand_grid(spec);
+  ASSERT_EQ(grid.jobs.size(), 1u);
+  EXPECT_EQ(grid.jobs[0].settings.get_string("lr"), "0.006");  // --set over everything
+  EXPECT_EQ(grid.jobs[0].settings.source_of("lr"), "--set");
+}
+
+TEST(SweepGrid, FiltersMatchOnEffectiveValuesAndUnusedOnesWarn) {
+  SweepSpec spec = small_spec();
+  spec.exclude.push_back({{"model", {value("historical")}}});
+  spec.exclude.push_back({{"task", {value("P4")}}});  // matches nothing
+  spec.include.push_back({{"epochs", {value("3")}}});   // the [training] value
+  const auto grid = expand_grid(spec);
+  ASSERT_EQ(grid.jobs.size(), 2u);
+  for (const auto& j : grid.jobs) EXPECT_EQ(j.model, "uniform");
+  ASSERT_EQ(grid.warnings.size(), 1u);
+  EXPECT_NE(grid.warnings[0].find("[[exclude]] #2"), std::string::npos) << grid.warnings[0];
+}
+
+TEST(SweepGrid, ErrorsNameTheFileAndTheGridPoint) {
+  SweepSpec spec = small_spec();
+  spec.exclude.push_back({{"seed", {value("1"), value("2")}}});
+  test::expect_error<UsageError>([&] { expand_grid(spec); }, {"g.toml", "no jobs"});
+  spec = small_spec();
+  spec.variants = {{"a", {}}, {"b", {}}};  // two names for one configuration
+  test::expect_error<UsageError>([&] { expand_grid(spec); }, {"same job", "variant=a", "variant=b"});
+  spec = small_spec();
+  spec.training["lr"] = value("-1", "g.toml:7");
+  test::expect_error<UsageError>([&] { expand_grid(spec); }, {"g.toml:7", "lr", "model=uniform task=P1 seed=1"});
+}
