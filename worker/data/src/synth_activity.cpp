@@ -100,11 +100,11 @@ Activity activity_for(const Slot& s, const City& city) {
     return city.total_capacity[use] > 0 ? persons / city.total_capacity[use] : 0.0;
   };
   // Homes: everyone not at work, on the way or out; asleep at night. Departures and arrivals add trips.
-  const double at_home = people - workers * (working + commuting) - going_out * (1.0 - stay / venues);
+  const double at_home = std::max(0.0, people - workers * (working + commuting) - going_out * (1.0 - stay / venues));
   const double awake = 1.0 - 0.92 * window(t, 23.5, 29.5, 1.0);
   w[kResidential] = per(at_home * awake + 1.5 * workers * commuting, kResidential);
-  // Workplaces: offices follow the commute, with a lunch-hour bump; industry works in shifts.
-  // Workers per unit of workplace capacity (offices and industry share the working population).
+  // Workplaces: offices follow the commute, with a lunch-hour bump; industry works in shifts. Offices and
+  // industry share the working population by their capacity.
   const double jobs = city.total_capacity[kOffice] + city.total_capacity[kIndustrial];
   const double job_density = jobs > 0 ? workers / jobs : 0.0;
   w[kOffice] = job_density * (working * (0.6 + 0.5 * bump(t, 12.3, 0.8)) + 1.5 * commuting);
@@ -125,10 +125,9 @@ Activity activity_for(const Slot& s, const City& city) {
   w[kTransitHub] = per(service * (0.4 * workers * commuting * (wet ? 1.2 : 1.0) + 0.08 * going_out + 0.01 * people), kTransitHub);
   w[kStation] = per(service * 0.006 * people * (s.travel_day ? 4.0 : 1.0) * (0.5 + bump(t, 10.0, 3.0) + bump(t, 18.0, 2.0)),
                     kStation);
-  // Roads: through traffic by day; commuters and people going out on their routes. In the rain more of
-  // them take a car or a taxi.
-  // Through traffic: deliveries, business trips and taxis between other places; on working days it
-  // peaks with the rush hours, on rest days it rises late and lasts into the evening.
+  // Roads: through traffic (deliveries, business trips, taxis between other places) peaks with the rush
+  // hours on working days and rises late and lasts into the evening on rest days; commuters and people going
+  // out load their routes. In the rain more of them take a car or a taxi.
   const double traffic = day.workday ? 0.05 + 0.45 * window(t, 6.0, 22.5, 1.0) + 0.6 * (bump(t, 8.0, 1.2) + bump(t, 18.0, 1.5))
                                      : 0.05 + 0.7 * window(t, 8.0, 23.0, 1.5);
   w[kRoad] = per(0.1 * people * traffic * (wet ? 1.2 : 1.0), kRoad);
