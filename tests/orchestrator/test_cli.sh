@@ -32,8 +32,9 @@ expect 2 "--seed" "$FUFI" data synth --out "$WORK/x" --seed notanumber
 # --- data stats
 expect 0 "spatial constraint: max abs violation 0" "$FUFI" data stats "$WORK/syn"
 expect 0 "" "$FUFI" data stats "$WORK/syn" --task P2
+expect 0 "per-hour gain" "$FUFI" data stats "$WORK/syn" --task P2
 "$FUFI" data stats "$WORK/syn/P1" --format json >"$WORK/stats.json" 2>&1
-if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[0]['upscale']==4 and d[0]['splits'][0]['fine']['zero_fraction']>0" "$WORK/stats.json"; then
+if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); c=d[0]['context']; assert d[0]['upscale']==4 and d[0]['splits'][0]['fine']['zero_fraction']>0 and c['split']=='test' and c['by_hour_applicable'] and 0<c['static_over_uniform']<1 and c['mae_by_hour']>0" "$WORK/stats.json"; then
   passed=$((passed + 1))
 else
   echo "FAIL: stats --format json is not the expected JSON"; head -5 "$WORK/stats.json"; failed=$((failed + 1))
@@ -60,6 +61,7 @@ expect 2 "--target" "$FUFI" eval --pred "$Y"
 # --- real BikeNYC data (skipped when ../shared/data is absent)
 if [ -n "$SHARED" ] && [ -f "$SHARED/BikeNYC_FUFI_P6/train/X.npy" ]; then
   expect 0 "C=2 coarse 40x16 upscale x2 ext absent" "$FUFI" data stats "$SHARED/BikeNYC_FUFI_P6"
+  expect 0 "per-hour gain n/a (no ext" "$FUFI" data stats "$SHARED/BikeNYC_FUFI_P6"
 else
   echo "skip: BikeNYC data absent"
 fi

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "fufi/core/error.h"
+#include "fufi/data/synth.h"
 #include "fufi/orchestrator/coordinator.h"
 #include "fufi/orchestrator/sweep_run.h"
 #include "fufi/results/sqlite.h"
@@ -108,7 +109,8 @@ TEST(Coordinator, RunsEveryJobOnceAndARerunRunsNothing) {
   EXPECT_EQ(count(env, "SELECT count(*) FROM results WHERE split = 'test'"), 4);
   EXPECT_EQ(count(env, "SELECT count(*) FROM sweep_runs WHERE status = 'finished'"), 1);
   // Synthetic data went to the cache next to the DB, once per task.
-  EXPECT_TRUE(fs::is_directory(env.dir + "/data/synthetic-small-seed2026-8x4-n20-g1/P1/train"));
+  EXPECT_TRUE(fs::is_directory(env.dir + "/data/synthetic-small-seed2026-8x4-n20-g" +
+                               std::to_string(fufi::data::kSynthGeneratorVersion) + "/P1/train"));
 
   ScriptedRunner again;
   EXPECT_EQ(run(env, again, kSweep, &output), 0);

@@ -343,7 +343,7 @@ void train_job(const TrainJob& job, RecordSink& sink, Communicator& comm, const 
   const TensorSplit& train = dataset.split("train");
   if (!resumed) {
     comm.broadcast(state_tensors(*t.model));
-    if (t.model->needs_fit()) run_agreed(comm, [&] { t.model->fit(train.X, train.Y); });
+    if (t.model->needs_fit()) run_agreed(comm, [&] { t.model->fit(train.X, train.Y, train.ext); });
   }
   if (comm.rank() == 0) sink.begin(meta.epoch);
   if (!t.optimizer) {

@@ -60,8 +60,10 @@ class FufiModel : public torch::nn::Module {
 
   // Models that are fitted from data instead of (or before) gradient training ("historical").
   virtual bool needs_fit() const { return false; }
-  // coarse (N,C,h,w) and fine (N,C,H,W) in scaled units, the whole training split.
-  virtual void fit(const torch::Tensor& coarse, const torch::Tensor& fine) {}
+  // coarse (N,C,h,w) and fine (N,C,H,W) in scaled units, the whole training split; ext (N,7) its raw
+  // external factors, undefined when the data has none (context-dependent fits, e.g. historical by_hour,
+  // need it and say so).
+  virtual void fit(const torch::Tensor& coarse, const torch::Tensor& fine, const torch::Tensor& ext = {}) {}
   // False for parameter-free models: the engine then skips the optimizer.
   virtual bool trainable() const { return true; }
 

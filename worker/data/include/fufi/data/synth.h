@@ -1,12 +1,15 @@
 #pragma once
 // A TaxiBJ-like synthetic generator: the embedded default data of the demo, the tests and the CPU
-// benchmarks. One fixed city (rasterised from continuous coordinates, so presets of any resolution
-// show the same city) whose fine-grained flow depends on hour, weekday/holiday and weather:
-//   - business centres busy on working days, residential areas at the rush hours and at night,
-//     leisure hotspots on weekends and evenings, transit hubs at the rush hours;
-//   - rain and snow move flow onto the main roads and away from leisure spots;
-//   - water and parks are empty; counts are gamma-Poisson (zero-inflated, heavy-tailed) integers;
-//   - the coarse map is the exact N×N sum of the fine map.
+// benchmarks. A city built from mechanisms (docs/DATA.md, worker/data/src/synth_*.cpp):
+//   - districts (a CBD, secondary and local centres, industry at the edge, campuses, an entertainment
+//     quarter, parks, a river) set the odds of each parcel's land use, so neighbouring coarse cells share a
+//     character while the fine cells inside one differ in use;
+//   - a population model moves the residents over the day: commuters from homes to offices and industry
+//     and back along the arterials, people going out to shops, bars and parks (evenings, rest days, dry
+//     weather), metro interchanges at the rush hours, railway stations around holidays; weekends, holidays,
+//     school vacations and bad weather redistribute them;
+//   - counts are gamma-Poisson draws around the resulting intensities (zero-inflated, heavy-tailed
+//     integers) and the coarse map is the exact N×N sum of the fine map.
 // Each task covers the paper's period (Table 3) with 30-minute slots over all 24 hours, subsampled to
 // the task's size and split chronologically 7:1:2. ext uses the TaxiBJ 7-column encoding.
 // Deterministic: the same options give the same bytes (per-sample random streams, any thread count).
@@ -60,6 +63,6 @@ SynthTask generate_synth_task(const SynthOptions& options, const std::string& ta
 void write_synth_dataset(const std::string& out_dir, const SynthOptions& options);
 
 // Version of the generator's model of the city; bumped whenever the bytes for a seed change.
-constexpr int kSynthGeneratorVersion = 1;
+constexpr int kSynthGeneratorVersion = 2;
 
 }  // namespace fufi::data
