@@ -24,7 +24,7 @@ class NullSink : public RecordSink {
   void result(const RunResult&) override {}
 };
 
-RunResult train_on(MPI_Comm comm, const std::string& run_dir, const std::vector<std::string>& sets,
+RunResult train_on(MPI_Comm mpi_comm, const std::string& run_dir, const std::vector<std::string>& sets,
                    const std::string& model = "test_tiny_convnet") {
   TrainJob job;
   job.model = model;
@@ -33,7 +33,7 @@ RunResult train_on(MPI_Comm comm, const std::string& run_dir, const std::vector<
   job.seed = 3;
   job.run_dir = run_dir;
   job.resume = false;
-  auto comm = make_mpi_communicator(comm);
+  auto comm = make_mpi_communicator(mpi_comm);
   if (comm->rank() == 0) fs::remove_all(run_dir);
   comm->barrier();
   if (comm->rank() == 0) {

@@ -148,10 +148,10 @@ FufiData load_fufi_data(const std::string& dir, const LoadOptions& options) {
       first = false;
     } else {
       const auto& L = data.layout;
-      if (layout.flow_channels != L.channels || layout.coarse_h != L.coarse_h || layout.coarse_w != L.coarse_w ||
+      if (layout.flow_channels != L.flow_channels || layout.coarse_h != L.coarse_h || layout.coarse_w != L.coarse_w ||
           layout.upscale != L.upscale)
         FUFI_THROW(InputError, "{}: split '{}' has C={} {}x{} x{}, unlike the earlier splits' C={} {}x{} x{}", base,
-                   split, layout.flow_channels, layout.coarse_h, layout.coarse_w, layout.upscale, L.channels, L.coarse_h,
+                   split, layout.flow_channels, layout.coarse_h, layout.coarse_w, layout.upscale, L.flow_channels, L.coarse_h,
                    L.coarse_w, L.upscale);
       if (layout.ext_dim != L.ext_dim)
         FUFI_THROW(InputError, "{}: ext.npy is {} in split '{}' but {} in the earlier splits", base,
