@@ -1,6 +1,8 @@
 // The data a sweep trains on (sweep_data.cpp): identities, cache names, sample counts, generation once.
 #include <gtest/gtest.h>
 
+#include "fufi/data/synth.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -32,8 +34,9 @@ SweepData synthetic() {
 
 TEST(SweepData, IdentitiesAndCacheNames) {
   const SweepData d = synthetic();
-  EXPECT_EQ(d.identity(), "synthetic:preset=small,seed=2026,coarse_size=8,upscale=4,samples_per_task=20,generator=1");
-  EXPECT_EQ(d.cache_name(), "synthetic-small-seed2026-8x4-n20-g1");
+  const auto g = std::to_string(data::kSynthGeneratorVersion);  // a new generator is new data: new ids
+  EXPECT_EQ(d.identity(), "synthetic:preset=small,seed=2026,coarse_size=8,upscale=4,samples_per_task=20,generator=" + g);
+  EXPECT_EQ(d.cache_name(), "synthetic-small-seed2026-8x4-n20-g" + g);
   const auto parsed = DataIdentity::parse(d.identity());  // the report reads it back through the same definition
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->coarse_size, 8);

@@ -3,6 +3,8 @@
 // tests/orchestrator/mpi/test_mpi_transport.cpp (ctest mpi_transport).
 #include <gtest/gtest.h>
 
+#include "fufi/data/synth.h"
+
 #include <filesystem>
 #include <sstream>
 
@@ -54,6 +56,7 @@ TEST(SweepRun, AloneTheProcessRunsEveryJobAndSaysSo) {
   };
   EXPECT_EQ(run_sweep(load, o, *make_runner("noop"), out, err), 0);
   EXPECT_NE(out.str().find("sweep local: 3 jobs: 3 done (3 this run), 0 failed"), std::string::npos) << out.str();
-  EXPECT_TRUE(fs::is_directory(dir / "data/synthetic-small-seed2026-8x4-n20-g1/P1"));
+  EXPECT_TRUE(fs::is_directory(dir / ("data/synthetic-small-seed2026-8x4-n20-g" +
+                                       std::to_string(data::kSynthGeneratorVersion) + "/P1")));
   EXPECT_FALSE(fs::exists(dir / "runs"));  // the no-op runner reports nothing: no run directories
 }
