@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """fufi against PyTorch eager on the same networks: one Markdown table of training-step time and inference
-throughput per model, for fufi (channels_last, its default, and NCHW) and for the PyTorch mirrors in
+throughput per model, for fufi (its default channels_last=auto, and NCHW forced) and for the PyTorch mirrors in
 bench/python/fufi_mirrors. Run it through scripts/bench-vs-pytorch, which checks for python3-torch.
 
 Method. Both sides run at the same threads, batch and loss, on inputs drawn the same way (zero-inflated
@@ -114,7 +114,10 @@ def measure(a, side, mode, model, sets):
         cmd = [a.fufi, "bench", mode, "--model", model, "--steps", str(steps), "--warmup", str(warmup),
                "--threads", str(a.threads), "--format", "json"]
         cmd += ["--batch", str(a.batch)] if mode == "train" else ["--batches", str(a.batch)]
-        extra = ([f"loss={a.loss}"] if mode == "train" else []) + (["channels_last=false"] if side == "fufi_nchw" else [])
+        # Training: fufi's default, channels_last=auto, against NCHW forced. Inference: `fufi infer` runs NCHW, so
+        # the "fufi" side is the NHWC forward and the NCHW side is what `fufi infer` does.
+        fmt = {"fufi_nchw": ["channels_last=false"], "fufi": ["channels_last=true"] if mode == "infer" else []}[side]
+        extra = ([f"loss={a.loss}"] if mode == "train" else []) + fmt
         cmd += set_args(sets + extra)
     r = run_json(cmd)
     if mode == "train":
@@ -204,22 +207,27 @@ def main():
         return 0 if len(checked) == len(models) else 1
 
     # 2. Alternating measurements.
-    results = {}
+    results, auto_pick = {}, {}
     for m in models:
         for mode in modes:
             samples = {s: [] for s in sides}
+            picks = []  # the memory format channels_last=auto chose (fufi bench train reports it)
             for r in range(a.rounds):
                 order = sides[r % len(sides):] + sides[:r % len(sides)]
                 for side in order:
                     try:
                         ms, raw = measure(a, side, mode, m, a.set)
                         samples[side].append(ms)
+                        if side == "fufi" and "channels_last" in raw:
+                            picks.append("NHWC" if raw["channels_last"] else "NCHW")
                         if a.json_dir:
                             with open(os.path.join(a.json_dir, f"{m}.{mode}.{side}.{r}.json"), "w") as f:
                                 json.dump(raw, f, indent=2)
                     except BenchError as e:
                         print(f"{m} {mode} {side}: {e}", file=sys.stderr, flush=True)
             results[(m, mode)] = {s: (statistics.median(v) if v else None) for s, v in samples.items()}
+            if picks:
+                auto_pick[(m, mode)] = "/".join(sorted(set(picks)))
             print(f"  {m} {mode}: " + ", ".join(f"{s} {[round(x) for x in samples[s]]} ms" for s in sides),
                   file=sys.stderr, flush=True)
     print(f"load average after: {' '.join(open('/proc/loadavg').read().split()[:3])}")
@@ -235,7 +243,8 @@ def main():
         row = [m, f"{params:,}"]
         if "train" in modes:
             t = results[(m, "train")]
-            row += [fmt_ms(t["fufi"]), fmt_ms(t.get("fufi_nchw")), fmt_ms(t["torch"]), fmt_ratio(t["fufi"], t["torch"]),
+            pick = auto_pick.get((m, "train"))
+            row += [fmt_ms(t["fufi"]) + (f" ({pick})" if pick else ""), fmt_ms(t.get("fufi_nchw")), fmt_ms(t["torch"]), fmt_ratio(t["fufi"], t["torch"]),
                     fmt_ratio(t.get("fufi_nchw"), t["torch"])]
         if "infer" in modes:
             i = results[(m, "infer")]
@@ -243,7 +252,9 @@ def main():
                     fmt_ratio(i["fufi"], i["torch"]), fmt_ratio(i.get("fufi_nchw"), i["torch"])]
         print("| " + " | ".join(row[i] for i in keep) + " |")
     print("\nratio = fufi time / PyTorch time (ms per training step; ms per inference batch): below 1, fufi is faster. "
-          "fufi = channels_last (its default); NCHW = fufi with --set channels_last=false.")
+          "fufi = its default, channels_last=auto: the memory format it measured at the first job start on this "
+          "machine and cached (in parentheses); NCHW = fufi with --set channels_last=false. Inference: fufi = the "
+          "NHWC forward, NCHW = what `fufi infer` runs.")
     return 0
 
 
