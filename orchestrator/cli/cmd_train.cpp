@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "fufi/core/config.h"
 #include "fufi/core/error.h"
+#include "fufi/model/torchscript.h"
 #include "fufi/worker/engine.h"
 
 namespace fufi::cli {
@@ -46,7 +47,9 @@ class NullSink : public worker::RecordSink {
 
 int run_train(const TrainArgs& a) {
   worker::TrainJob job;
-  job.model = a.model;
+  // A TorchScript model's relative path is taken from the working directory, and recorded absolute: the
+  // checkpoint then names the file wherever `fufi infer` or `fufi export` later runs.
+  job.model = model::with_absolute_model_path(a.model);
   job.data_dir = a.data;
   job.task = a.task;
   job.settings = Config::from_assignments(a.sets, "--set");
@@ -99,7 +102,7 @@ int run_train(const TrainArgs& a) {
 void add_train_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<TrainArgs>();
   auto* cmd = app.add_subcommand("train", "Train one model on one dataset (data-parallel under mpirun)");
-  cmd->add_option("--model", a->model, "Registered model name (fufi models)")->required();
+  cmd->add_option("--model", a->model, "Registered model name (fufi models), or torchscript:PATH.pt (docs/BYO_MODEL.md)")->required();
   cmd->add_option("--data", a->data, "Dataset directory, or a TaxiBJ-style root with --task")->required();
   cmd->add_option("--task", a->task, "Task under a root: P1 .. P4");
   cmd->add_option("--set", a->sets, "key=value: model, loss (loss_*) and training keys (epochs, lr, ...)");

@@ -21,6 +21,7 @@
 #include "fufi/data/npy.h"
 #include "fufi/model/losses.h"
 #include "fufi/model/registry.h"
+#include "fufi/model/torchscript.h"
 #include "fufi/worker/train_config.h"
 
 namespace fs = std::filesystem;
@@ -160,6 +161,8 @@ struct KnownKeys {
     models = registry.names();
     for (const auto& name : models)
       for (const auto& p : registry.get(name).params) add(p.key, p.default_value);
+    for (const auto& family : registry.families())
+      for (const auto& p : family.params) add(p.key, p.default_value);
     for (const auto& [k, v] : kinds) names.push_back(k);
   }
 };
@@ -263,6 +266,13 @@ class Parser {
                  "and the loss_* keys){}", where(at), key, section, did_you_mean(key, known_keys().names),
                  top_level_hint(key, section));
     }
+  }
+
+  // A model name: registered, or a family member such as torchscript:PATH, whose relative PATH is taken from
+  // the sweep file's directory (and recorded absolute).
+  void check_model(Value& v) const {
+    v.text = model::with_absolute_model_path(v.text, fs::path(path_).parent_path().string());
+    if (!model::ModelRegistry::instance().contains(v.text)) check_name(v, "model", known_keys().models);
   }
 
   void check_name(const Value& v, const std::string& what, const std::vector<std::string>& valid) const {
@@ -375,7 +385,7 @@ void Parser::parse_filters(const toml::node& node, const std::string& section,
       if (k != "model" && k != "task" && k != "variant" && k != "seed") check_setting_key(k, key.source(), "[[" + section + "]]");
       auto values = values_of(value, section + "." + k);
       for (auto& v : values) {
-        if (k == "model") check_name(v, "model", known_keys().models);
+        if (k == "model") check_model(v);
         else v.text = normalise_value(v.text);
       }
       filter[k] = std::move(values);
@@ -468,7 +478,7 @@ Sweep Parser::parse(const std::string& text) {
     const std::string k(key.str());
     if (k == "model") {
       models_ = values_of(value, "axes.model");
-      for (const auto& m : models_) check_name(m, "model", known_keys().models);
+      for (auto& m : models_) check_model(m);
     } else if (k == "task") {
       tasks_ = values_of(value, "axes.task");
     } else {
@@ -488,8 +498,9 @@ Sweep Parser::parse(const std::string& text) {
 
   if (models_node) {
     for (auto&& [name, overrides] : table_at(*models_node, "[models]")) {
-      const std::string m(name.str());
-      check_name(Value{m, where(name)}, "model", known_keys().models);
+      Value model_name{std::string(name.str()), where(name)};
+      check_model(model_name);
+      const std::string& m = model_name.text;
       const bool in_axis = std::any_of(models_.begin(), models_.end(), [&](const Value& v) { return v.text == m; });
       FUFI_CHECK(in_axis, UsageError, "{}: [models.{}]: '{}' is not in axes.model", where(name), m, m);
       per_model_[m] = settings_table(overrides, "[models." + m + "]");

@@ -1,6 +1,7 @@
 // Sweep files: grid expansion, filters, precedence, job ids (stable under reordering, SHA-256), and
 // strict errors that name file:line.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "fufi/core/build_info.h"
 #include "fufi/core/error.h"
 #include "fufi/orchestrator/sweep.h"
+#include "../model/torchscript_test_util.h"
 
 using namespace fufi;
 using namespace fufi::orchestrator;
@@ -233,4 +235,52 @@ TEST(SweepFile, DataRootSweepsNeedTheirTasksAndRecordTheAbsoluteRoot) {
                {"bad.toml:6", "unknown task 'P3'"});
   const auto moved = parse_sweep(text, "r.toml", {{}, (dir / "P1" / "..").string()});
   EXPECT_EQ(moved.jobs.front().id, s.jobs.front().id);  // the same root, spelled differently
+}
+
+// torchscript:PATH models: PATH is taken from the sweep file's directory; the file's SHA-256 is part of the job
+// id (a changed file gives new jobs), and [models."torchscript:PATH"] and filters name the model as written.
+TEST(SweepFile, TorchScriptModelsResolveBesideTheSweepAndHashTheirFile) {
+  namespace fs = std::filesystem;
+  const auto dir = fs::temp_directory_path() / ("fufi_sweep_torchscript_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const auto module = test::save_module(test::tiny_script_module(), dir / "models" / "m.pt");
+  const std::string text = "seeds = 1\n" + small_data_fixture() + R"([axes]
+model = ["torchscript:models/m.pt", "uniform"]
+task = "P1"
+[models."torchscript:models/m.pt"]
+n2_eps = 1e-6
+[[exclude]]
+model = "torchscript:models/m.pt"
+task = "P2"
+)";
+  const std::string sweep_path = (dir / "s.toml").string();
+  const auto s = parse_sweep(text, sweep_path);
+  ASSERT_EQ(s.jobs.size(), 2u);
+  const auto& job = s.jobs.front();
+  EXPECT_EQ(job.model, "torchscript:" + module);
+  EXPECT_EQ(job.settings.get_string("n2_eps"), "0.000001");
+  const std::string identity = job.resolved.get_string("model");
+  EXPECT_EQ(identity.rfind("torchscript:" + module + "@sha256:", 0), 0u) << identity;
+  EXPECT_NE(job_identity_text(s.data.identity(), "P1", job.resolved).find("model=" + identity), std::string::npos);
+  EXPECT_EQ(parse_sweep(text, sweep_path).jobs.front().id, job.id);  // same file, same id
+
+  // New bytes in the file: a new job id (the uniform job keeps its id).
+  test::TinyScriptOptions other;
+  other.seed = 42;
+  test::save_module(test::tiny_script_module(other), module);
+  const auto changed = parse_sweep(text, sweep_path);
+  EXPECT_NE(changed.jobs.front().id, job.id);
+  EXPECT_EQ(changed.jobs.back().id, s.jobs.back().id);
+
+  // A missing file is an error naming the file and the line of the sweep that uses it.
+  fs::remove(module);
+  try {
+    parse_sweep(text, sweep_path);
+    ADD_FAILURE() << "accepted a missing model file";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find(sweep_path + ":2"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find(module + ": the TorchScript file does not exist"), std::string::npos) << e.message();
+    EXPECT_EQ(e.exit_code(), 2);
+  }
+  fs::remove_all(dir);
 }
