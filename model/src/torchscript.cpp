@@ -67,18 +67,6 @@ bool is_tensor_type(const c10::TypePtr& type) {
   return optional && optional->getElementType()->kind() == c10::TypeKind::TensorType;
 }
 
-// The line of a TorchScript error that says what went wrong (its traceback's last "...Error: ..." line).
-std::string reason_of(const std::string& what) {
-  std::istringstream in(what);
-  std::string first, reason;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    if (first.empty()) first = line;
-    if (line.find("Error: ") != std::string::npos) reason = line;
-  }
-  return reason.empty() ? first : reason;
-}
-
 // Holds one TorchScript submodule's parameters and buffers under their own names, so that the model's
 // named_parameters() are the PyTorch module's state_dict names.
 class Mirror : public torch::nn::Module {};
@@ -219,8 +207,11 @@ class TorchScriptModel : public FufiModel {
       torch::jit::GraphOptimizerEnabledGuard unoptimised(false);
       try {
         out = module_.forward(std::move(args));
-      } catch (const c10::Error& e) {
-        FUFI_THROW(RuntimeError, "{}: forward failed: {}", path_, reason_of(e.what()));
+      } catch (const std::exception& e) {
+        // The interpreter rethrows an operator's failure as a std::runtime_error with the TorchScript traceback.
+        const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+        FUFI_THROW(RuntimeError, "{}: forward failed: {}", path_,
+                   detail::error_reason(c10_error ? c10_error->what_without_backtrace() : e.what()));
       }
     }
     FUFI_CHECK(out.isTensor(), UsageError, "{}: forward returned a {}, not a Tensor", path_, out.tagKind());

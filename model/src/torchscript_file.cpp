@@ -184,19 +184,18 @@ ArchiveSummary summarise(const std::string& bytes, const std::vector<ZipEntry>& 
 
 std::string libtorch_version() { return TORCH_VERSION; }
 
-// The reason LibTorch gives: the line after a TorchScript traceback's last "Error:", else the first line.
-std::string reason_of(const std::string& what) {
-  std::vector<std::string> lines;
-  std::istringstream in(what);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  if (lines.empty()) return what;
-  for (auto it = lines.rbegin(); it != lines.rend(); ++it)
-    if (it->find("Error: ") != std::string::npos) return *it;
-  return lines.front();
-}
-
 }  // namespace
+
+std::string error_reason(const std::string& what) {
+  std::istringstream in(what);
+  std::string first, reason;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    if (first.empty()) first = line;
+    if (line.find("Error: ") != std::string::npos) reason = line;
+  }
+  return reason.empty() ? first : reason;
+}
 
 std::string file_sha256(const std::string& path) {
   struct Key {
@@ -259,10 +258,12 @@ TorchScriptFile load_torchscript_file(const std::string& path) {
   try {
     f.module = torch::jit::load(in, torch::kCPU);
   } catch (const std::exception& e) {
+    const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
     FUFI_THROW(InputError,
                "{}: LibTorch {} cannot load this TorchScript module (format version {}): {}; if a newer PyTorch saved "
                "it, it may use operators or types LibTorch {} lacks",
-               path, libtorch_version(), archive.format_version, reason_of(e.what()), libtorch_version());
+               path, libtorch_version(), archive.format_version, error_reason(c10_error ? c10_error->what_without_backtrace() : e.what()),
+               libtorch_version());
   }
   return f;
 }

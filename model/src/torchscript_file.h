@@ -30,4 +30,8 @@ TorchScriptFile load_torchscript_file(const std::string& path);
 // many jobs hashes a model file once. InputError naming PATH when it cannot be read.
 std::string file_sha256(const std::string& path);
 
+// The line of a LibTorch/TorchScript error message that says what went wrong: a TorchScript traceback's last
+// "...Error: ..." line, else the first line.
+std::string error_reason(const std::string& what);
+
 }  // namespace fufi::model::detail

@@ -24,7 +24,8 @@ struct TinyScriptOptions {
 
 // An UrbanFM-shaped toy: conv3 C->W, ReLU, (+ a linear map of ext[:, 0:4] per channel), then a `head` submodule
 // conv3 W->C·N² and PixelShuffle(N); ReLU + 1e-3 for a density, ReLU for a fine map. Parameters:
-// w1, b1, [we,] head.weight, head.bias (so the state_dict names have a submodule level).
+// w1, b1, [we,] head.weight, head.bias (so the state_dict names have a submodule level). C++ define() has no
+// __call__ for submodules: the source calls self.head.forward(h).
 inline torch::jit::Module tiny_script_module(const TinyScriptOptions& o = {}) {
   torch::manual_seed(static_cast<std::uint64_t>(o.seed));
   const auto W = o.width, C = o.channels, N = o.upscale;
@@ -49,14 +50,14 @@ def forward(self, h):
 def forward(self, x, ext):
     h = torch.relu(torch.conv2d(x, self.w1, self.b1, [1, 1], [1, 1]))
     h = h + torch.matmul(ext[:, 0:4], self.we).unsqueeze(2).unsqueeze(3)
-    y = self.head(h)
+    y = self.head.forward(h)
     return {}
 )", finish));
   } else {
     m.define(fmt::format(R"(
 def forward(self, x):
     h = torch.relu(torch.conv2d(x, self.w1, self.b1, [1, 1], [1, 1]))
-    y = self.head(h)
+    y = self.head.forward(h)
     return {}
 )", finish));
   }

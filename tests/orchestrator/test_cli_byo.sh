@@ -5,6 +5,7 @@ if [ -z "${FUFI_TORCHSCRIPT_FIXTURES:-}" ] || [ ! -x "$FUFI_TORCHSCRIPT_FIXTURES
   echo "skip: torchscript CLI tests (FUFI_TORCHSCRIPT_FIXTURES does not name the torchscript_fixtures tool)"
 else
   B="$WORK/byo"
+  BYO_DATA="$WORK/syn/P1"
   "$FUFI_TORCHSCRIPT_FIXTURES" "$B/models" || { echo "FAIL: torchscript_fixtures"; failed=$((failed + 1)); }
   BYO_SETS=(--set epochs=2 --set batch_size=4 --set threads=1 --set loss=mse)
 
@@ -19,12 +20,12 @@ m = json.load(open(sys.argv[1]))
 assert m["status"] == "done" and m["parameters"] == 1280, m
 PY
   expect 0 "1280" "$FUFI" models "torchscript:$B/models/density.pt"
-  expect 0 "largest block-sum error" "$FUFI" infer --checkpoint "$B/run/best.ckpt" --coarse "$DATA/test/X.npy" \
-    --ext "$DATA/test/ext.npy" --out "$B/pred.npy"
+  expect 0 "largest block-sum error" "$FUFI" infer --checkpoint "$B/run/best.ckpt" --coarse "$BYO_DATA/test/X.npy" \
+    --ext "$BYO_DATA/test/ext.npy" --out "$B/pred.npy"
 
   # export -> a state_dict: 5 tensors under the module's own names.
   expect 0 "5 tensors, 1280 parameters -> $B/weights.pt" "$FUFI" export --checkpoint "$B/run/best.ckpt" --out "$B/weights.pt"
-  expect 2 "$DATA/test/X.npy" "$FUFI" export --checkpoint "$DATA/test/X.npy" --out "$B/w.pt"
+  expect 2 "$BYO_DATA/test/X.npy" "$FUFI" export --checkpoint "$BYO_DATA/test/X.npy" --out "$B/w.pt"
   expect 2 "$B/no_dir/w.pt" "$FUFI" export --checkpoint "$B/run/best.ckpt" --out "$B/no_dir/w.pt"
   expect 2 "--out" "$FUFI" export --checkpoint "$B/run/best.ckpt"
   # Python's torch.load reads it when PyTorch is installed (Debian: apt-get install python3-torch); else skip.

@@ -1,4 +1,4 @@
-// Writes the TorchScript files the CLI tests use (test_cli_byo.sh), built in C++ so that the tests need no
+// Writes the TorchScript files the CLI tests use (orchestrator/test_cli_byo.sh), built in C++ so that the tests need no
 // Python. Usage: torchscript_fixtures OUT_DIR
 #include <filesystem>
 #include <fstream>
