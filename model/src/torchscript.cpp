@@ -201,9 +201,10 @@ class TorchScriptModel : public FufiModel {
     }
     c10::IValue out;
     {
-      // The graph executor's optimising passes (fusion, specialisation after profiling runs) would make the
-      // first steps of every process run other kernels than the later ones: a resumed run would then not
-      // repeat the uninterrupted one. Without them the interpreter runs the module's operators as written.
+      // The profiling executor runs a module's first calls in each process unoptimised and later ones through an
+      // optimised graph (symbolic differentiation; fusion on the GPU): an epoch's arithmetic would depend on
+      // whether the process was resumed before it. Without optimisation the interpreter runs the module's
+      // operators as written and eager autograd differentiates them, as in eager PyTorch.
       torch::jit::GraphOptimizerEnabledGuard unoptimised(false);
       try {
         out = module_.forward(std::move(args));

@@ -258,7 +258,7 @@ task = "P2"
   ASSERT_EQ(s.jobs.size(), 2u);
   const auto& job = s.jobs.front();
   EXPECT_EQ(job.model, "torchscript:" + module);
-  EXPECT_EQ(job.settings.get_string("n2_eps"), "0.000001");
+  EXPECT_EQ(job.settings.get_string("n2_eps"), "1e-06");
   const std::string identity = job.resolved.get_string("model");
   EXPECT_EQ(identity.rfind("torchscript:" + module + "@sha256:", 0), 0u) << identity;
   EXPECT_NE(job_identity_text(s.data.identity(), "P1", job.resolved).find("model=" + identity), std::string::npos);
@@ -278,7 +278,7 @@ task = "P2"
     parse_sweep(text, sweep_path);
     ADD_FAILURE() << "accepted a missing model file";
   } catch (const Error& e) {
-    EXPECT_NE(e.message().find(sweep_path + ":2"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find(sweep_path + ":8"), std::string::npos) << e.message();  // the model axis
     EXPECT_NE(e.message().find(module + ": the TorchScript file does not exist"), std::string::npos) << e.message();
     EXPECT_EQ(e.exit_code(), 2);
   }
