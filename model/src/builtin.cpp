@@ -1,4 +1,5 @@
 #include "fufi/model/builtin.h"
+#include "fufi/model/torchscript.h"
 
 namespace fufi::model {
 
@@ -9,6 +10,7 @@ void register_builtin_models(ModelRegistry& registry) {
   register_uno_models(registry);
   register_sr_baseline_models(registry);
   register_plgf_models(registry);
+  register_torchscript_family(registry);
 }
 
 }  // namespace fufi::model

@@ -33,17 +33,57 @@ void ModelRegistry::add(ModelInfo info) {
   models_.push_back(std::move(info));
 }
 
+void ModelRegistry::add_family(ModelFamily family) {
+  FUFI_CHECK(!family.prefix.empty() && family.prefix.find(':') == std::string::npos, RuntimeError,
+             "model family prefix '{}' must be non-empty and without ':'", family.prefix);
+  for (const auto& f : families_)
+    FUFI_CHECK(f.prefix != family.prefix, RuntimeError, "model family '{}' registered twice", family.prefix);
+  FUFI_CHECK(static_cast<bool>(family.create), RuntimeError, "model family '{}' has no factory", family.prefix);
+  families_.push_back(std::move(family));
+}
+
+const ModelFamily* ModelRegistry::family_of(const std::string& name) const {
+  const auto colon = name.find(':');
+  if (colon == std::string::npos || colon + 1 == name.size()) return nullptr;
+  for (const auto& f : families_)
+    if (name.compare(0, colon, f.prefix) == 0 && f.prefix.size() == colon) return &f;
+  return nullptr;
+}
+
 bool ModelRegistry::contains(const std::string& name) const {
   for (const auto& m : models_)
     if (m.name == name) return true;
-  return false;
+  return family_of(name) != nullptr;
 }
 
 const ModelInfo& ModelRegistry::get(const std::string& name) const {
   for (const auto& m : models_)
     if (m.name == name) return m;
-  FUFI_THROW(UsageError, "unknown model '{}'{}; registered models: {}", name, did_you_mean(name, names()),
-             join(names(), ", "));
+  if (const ModelFamily* family = family_of(name)) {
+    std::lock_guard<std::mutex> lock(members_mutex_);
+    auto it = members_.find(name);
+    if (it != members_.end()) return it->second;
+    const std::string argument = name.substr(family->prefix.size() + 1);
+    ModelInfo info;
+    info.name = name;
+    info.description = family->description;
+    info.params = family->params;
+    info.recipes = family->recipes;
+    info.create = [create = family->create, argument](const DataSpec& spec, const Config& config) {
+      return create(argument, spec, config);
+    };
+    if (family->identity) info.identity = [identity = family->identity, argument] { return identity(argument); };
+    return members_.emplace(name, std::move(info)).first->second;
+  }
+  std::string families;
+  for (const auto& f : families_) families += fmt::format("; or {}:{} ({})", f.prefix, f.argument_help, f.description);
+  FUFI_THROW(UsageError, "unknown model '{}'{}; registered models: {}{}", name, did_you_mean(name, names()),
+             join(names(), ", "), families);
+}
+
+std::string ModelRegistry::identity(const std::string& name) const {
+  const auto& info = get(name);
+  return info.identity ? info.identity() : info.name;
 }
 
 std::vector<std::string> ModelRegistry::names() const {

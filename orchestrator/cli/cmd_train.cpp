@@ -10,7 +10,7 @@ namespace fufi::cli {
 void add_train_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<orchestrator::TrainOneOptions>();
   auto* cmd = app.add_subcommand("train", "Train one model on one dataset (data-parallel under mpirun)");
-  cmd->add_option("--model", a->model, "Registered model name (fufi models)")->required();
+  cmd->add_option("--model", a->model, "Registered model name (fufi models), or torchscript:PATH.pt (docs/BYO_MODEL.md)")->required();
   cmd->add_option("--data", a->data, "Dataset directory, or a TaxiBJ-style root with --task")->required();
   cmd->add_option("--task", a->task, "Task under a root: P1 .. P4");
   cmd->add_option("--set", a->sets, "key=value: model, loss (loss_*) and training keys (epochs, lr, ...)");

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   fufi::cli::add_eval_command(app, exit_code);
   fufi::cli::add_train_command(app, exit_code);
   fufi::cli::add_infer_command(app, exit_code);
+  fufi::cli::add_export_command(app, exit_code);
 #if FUFI_HAVE_BENCH
   fufi::cli::add_bench_command(app, exit_code);
 #endif

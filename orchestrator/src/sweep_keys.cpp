@@ -36,6 +36,8 @@ KnownKeys collect_keys() {
   k.models = registry.names();
   for (const auto& name : k.models)
     for (const auto& p : registry.get(name).params) add(p.key, p.default_value);
+  for (const auto& family : registry.families())  // e.g. torchscript:PATH models' keys
+    for (const auto& p : family.params) add(p.key, p.default_value);
   for (const auto& [key, kinds] : k.kinds) k.names.push_back(key);
   return k;
 }

@@ -9,6 +9,8 @@
 #include "fufi/core/error.h"
 #include "fufi/core/strings.h"
 #include "fufi/data/dataset.h"
+#include "fufi/model/registry.h"
+#include "fufi/model/torchscript.h"
 #include "sweep_keys.h"
 
 namespace fs = std::filesystem;
@@ -78,6 +80,7 @@ class Parser {
   SweepValue setting(const std::string& key, const toml::node& node, const std::string& section) const;
   void check_setting_key(const std::string& key, const toml::source_region& at, const std::string& section) const;
   void check_name(const SweepValue& v, const std::string& what, const std::vector<std::string>& valid) const;
+  void check_model(SweepValue& v) const;
   SweepSettings settings_table(const toml::node& node, const std::string& section) const;
   std::vector<SweepValue> values_of(const toml::node& node, const std::string& what) const;
 
@@ -141,6 +144,13 @@ void Parser::check_name(const SweepValue& v, const std::string& what, const std:
   if (std::find(valid.begin(), valid.end(), v.text) == valid.end())
     FUFI_THROW(UsageError, "{}: unknown {} '{}'{}; valid: {}", v.where, what, v.text, did_you_mean(v.text, valid),
                join(valid, ", "));
+}
+
+// A model name: registered, or a family member such as torchscript:PATH, whose relative PATH is taken from the
+// sweep file's directory (and recorded absolute).
+void Parser::check_model(SweepValue& v) const {
+  v.text = model::with_absolute_model_path(v.text, fs::path(path_).parent_path().string());
+  if (!model::ModelRegistry::instance().contains(v.text)) check_name(v, "model", known_keys().models);
 }
 
 // A table of settings (training defaults, a model's or a variant's overrides).
@@ -290,7 +300,7 @@ void Parser::parse_axes(const toml::node& node) {
     const std::string k(key.str());
     if (k == "model") {
       spec_.models = values_of(value, "axes.model");
-      for (const auto& m : spec_.models) check_name(m, "model", known_keys().models);
+      for (auto& m : spec_.models) check_model(m);
     } else if (k == "task") {
       spec_.tasks = values_of(value, "axes.task");
     } else {
@@ -311,8 +321,9 @@ void Parser::parse_axes(const toml::node& node) {
 
 void Parser::parse_models(const toml::node& node) {
   for (auto&& [name, overrides] : table_at(node, "[models]")) {
-    const std::string m(name.str());
-    check_name(SweepValue{m, where(name)}, "model", known_keys().models);
+    SweepValue model_name{std::string(name.str()), where(name)};
+    check_model(model_name);
+    const std::string& m = model_name.text;
     const bool in_axis = std::any_of(spec_.models.begin(), spec_.models.end(), [&](const SweepValue& v) { return v.text == m; });
     FUFI_CHECK(in_axis, UsageError, "{}: [models.{}]: '{}' is not in axes.model", where(name), m, m);
     spec_.per_model[m] = settings_table(overrides, "[models." + m + "]");
@@ -373,7 +384,7 @@ void Parser::parse_filters(const toml::node& node, const std::string& section, s
       if (k != "model" && k != "task" && k != "variant" && k != "seed") check_setting_key(k, key.source(), "[[" + section + "]]");
       auto values = values_of(value, section + "." + k);
       for (auto& v : values) {
-        if (k == "model") check_name(v, "model", known_keys().models);
+        if (k == "model") check_model(v);
         else v.text = normalise_value(v.text);
       }
       filter[k] = std::move(values);

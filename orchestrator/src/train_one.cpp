@@ -9,6 +9,7 @@
 #include "fufi/core/config.h"
 #include "fufi/core/error.h"
 #include "fufi/core/status.h"
+#include "fufi/model/torchscript.h"
 #include "fufi/worker/engine.h"
 #include "fufi/worker/train_config.h"
 #include "sweep_sinks.h"
@@ -63,7 +64,9 @@ void report(const TrainOneOptions& o, const worker::RunResult& result, std::ostr
 
 int train_one(const TrainOneOptions& o, std::ostream& out, std::ostream& err) {
   worker::TrainJob job;
-  job.model = o.model;
+  // A TorchScript model's relative path is taken from the working directory, and recorded absolute: the
+  // checkpoint then names the file wherever `fufi infer` or `fufi export` later runs.
+  job.model = model::with_absolute_model_path(o.model);
   job.data_dir = o.data;
   job.task = o.task;
   job.settings = Config::from_assignments(o.sets, "--set");

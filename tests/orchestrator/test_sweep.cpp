@@ -2,6 +2,7 @@
 // (stable under reordering), data roots. The parser's errors: test_sweep_parser.cpp; the expansion on its
 // own: test_sweep_grid.cpp.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "expect_error.h"
 #include "scratch_dir.h"
 #include "sweep_fixture.h"
+#include "../model/torchscript_test_util.h"
 
 using namespace fufi;
 using namespace fufi::orchestrator;
@@ -175,4 +177,52 @@ TEST(SweepFile, ResolutionErrorsNameTheLineAndTheJob) {
   expect_error(data + "[training]\nfilm = true\n[axes]\nmodel = \"srcnn\"\n", {"bad.toml:4", "unknown key 'film'", "srcnn"});
   expect_error(data + "[axes]\nmodel = \"srcnn\"\n[variants]\na = {}\nb = { channels = 64 }\n",
                {"same job", "variant=a", "variant=b"});
+}
+
+// torchscript:PATH models: PATH is taken from the sweep file's directory; the file's SHA-256 is part of the job
+// id (a changed file gives new jobs), and [models."torchscript:PATH"] and filters name the model as written.
+TEST(SweepFile, TorchScriptModelsResolveBesideTheSweepAndHashTheirFile) {
+  namespace fs = std::filesystem;
+  const auto dir = fs::temp_directory_path() / ("fufi_sweep_torchscript_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const auto module = test::save_module(test::tiny_script_module(), dir / "models" / "m.pt");
+  const std::string text = "seeds = 1\n" + test::small_data_fixture() + R"([axes]
+model = ["torchscript:models/m.pt", "uniform"]
+task = "P1"
+[models."torchscript:models/m.pt"]
+n2_eps = 1e-6
+[[exclude]]
+model = "torchscript:models/m.pt"
+task = "P2"
+)";
+  const std::string sweep_path = (dir / "s.toml").string();
+  const auto s = parse_sweep(text, sweep_path);
+  ASSERT_EQ(s.jobs.size(), 2u);
+  const auto& job = s.jobs.front();
+  EXPECT_EQ(job.model, "torchscript:" + module);
+  EXPECT_EQ(job.settings.get_string("n2_eps"), "1e-06");
+  const std::string identity = job.resolved.get_string("model");
+  EXPECT_EQ(identity.rfind("torchscript:" + module + "@sha256:", 0), 0u) << identity;
+  EXPECT_NE(job_identity_text(s.data.identity(), "P1", job.resolved).find("model=" + identity), std::string::npos);
+  EXPECT_EQ(parse_sweep(text, sweep_path).jobs.front().id, job.id);  // same file, same id
+
+  // New bytes in the file: a new job id (the uniform job keeps its id).
+  test::TinyScriptOptions other;
+  other.seed = 42;
+  test::save_module(test::tiny_script_module(other), module);
+  const auto changed = parse_sweep(text, sweep_path);
+  EXPECT_NE(changed.jobs.front().id, job.id);
+  EXPECT_EQ(changed.jobs.back().id, s.jobs.back().id);
+
+  // A missing file is an error naming the file and the line of the sweep that uses it.
+  fs::remove(module);
+  try {
+    parse_sweep(text, sweep_path);
+    ADD_FAILURE() << "accepted a missing model file";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find(sweep_path + ":8"), std::string::npos) << e.message();  // the model axis
+    EXPECT_NE(e.message().find(module + ": the TorchScript file does not exist"), std::string::npos) << e.message();
+    EXPECT_EQ(e.exit_code(), 2);
+  }
+  fs::remove_all(dir);
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "../model/torchscript_test_util.h"
 #include "engine_test_util.h"
 #include "fufi/core/error.h"
 #include "fufi/worker/checkpoint.h"
@@ -277,6 +278,40 @@ TEST(DataParallel, AFailureOnOneRankFailsTheJobOnEveryRank) {
   auto r = run_training(job, sink, *comm);
   EXPECT_EQ(r.status, "failed");
   EXPECT_NE(r.error.find("rank 1 of 2"), std::string::npos) << r.error;
+}
+
+// A "torchscript:" model (a module built in C++, saved, loaded by its name) through the same engine and reducers:
+// overlapped and blocking reductions agree bitwise, and 2 ranks x half batches match 1 rank with the whole batch.
+TEST(DataParallel, TorchScriptModelMatchesOneRankWithBothReductions) {
+  auto world = mpi_world();
+  ASSERT_EQ(world.size, 2);
+  const std::string base = (fs::temp_directory_path() / "fufi_dp_torchscript").string();
+  const std::string model = "torchscript:" + base + "_module.pt";
+  if (world.rank == 0) test::save_module(test::tiny_script_module(), base + "_module.pt");
+  MPI_Barrier(MPI_COMM_WORLD);
+  const std::vector<std::string> common{"epochs=2", "batch_size=5", "threads=1", "loss=mse", "lr=0.003"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto sets = common;
+    sets.insert(sets.end(), extra.begin(), extra.end());
+    return sets;
+  };
+  auto on = train_on(MPI_COMM_WORLD, base + "_on", with({"grad_overlap=true", "grad_bucket_mb=0.001"}), model);
+  auto off = train_on(MPI_COMM_WORLD, base + "_off", with({"grad_overlap=false"}), model);
+  ASSERT_EQ(on.status, "done") << on.error;
+  ASSERT_EQ(off.status, "done") << off.error;
+  EXPECT_EQ(on.test.mse, off.test.mse);
+  EXPECT_EQ(on.ranks, 2);
+  RunResult one;
+  if (world.rank == 0) one = train_on(MPI_COMM_SELF, base + "_one", common, model);
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (world.rank != 0) return;
+  ASSERT_EQ(one.status, "done") << one.error;
+  const auto p_on = final_parameters(base + "_on"), p_off = final_parameters(base + "_off");
+  ASSERT_EQ(p_on.size(), 5u);
+  for (std::size_t i = 0; i < p_on.size(); ++i) EXPECT_TRUE(torch::equal(p_on[i], p_off[i])) << "parameter " << i;
+  const double worst = worst_relative_difference(final_parameters(base + "_one"), p_on);
+  EXPECT_LT(worst, 1e-5) << "largest relative parameter difference to one rank " << worst;
+  EXPECT_NEAR(on.test.mse, one.test.mse, 1e-4 * one.test.mse);
 }
 
 int main(int argc, char** argv) {

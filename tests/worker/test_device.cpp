@@ -2,14 +2,17 @@
 // with a single-threaded NCHW float32 CPU reference; bf16 autocast stays close and keeps the spatial
 // constraint; the 1-rank NCCL (CUDA) or MPI (CPU) communicator round-trips tensors, and the overlapped
 // gradient reducer reproduces plain gradients through it; the training step's Adam implementations and
-// CUDA graph replay agree with the eager for-loop step.
+// CUDA graph replay agree with the eager for-loop step; a "torchscript:" model (docs/BYO_MODEL.md) matches the
+// CPU reference and replays as a CUDA graph.
 //
 // The device comes from FUFI_TEST_DEVICE (cpu when unset). Asking for cuda on a machine or build without it
 // is a failure, not a skip: gpu-check must never report a GPU check that did not run.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -20,6 +23,7 @@
 #include "fufi/worker/grad_bucket_reducer.h"
 #include "fufi/worker/communicator.h"
 #include "fufi/worker/training_step.h"
+#include "../model/torchscript_test_util.h"
 
 using namespace fufi;
 
@@ -229,12 +233,13 @@ TEST_F(DeviceCheck, OneRankCommunicatorRoundTrip) {
 
 namespace {
 
-// Parameters of a small PLGF after `steps` training steps with `options`, from the same start and batches.
+// Parameters of a small PLGF (or `model`) after `steps` training steps with `options`, from the same start and
+// batches.
 std::vector<torch::Tensor> train_steps(const torch::Device& device, worker::StepOptions options, int steps,
-                                       std::vector<double>* losses = nullptr) {
+                                       std::vector<double>* losses = nullptr, const std::string& model = "plgf") {
   const auto spec = small_spec();
   torch::manual_seed(3);
-  auto m = model::ModelRegistry::instance().create("plgf", spec, small_config(model::ModelRegistry::instance().get("plgf")));
+  auto m = model::ModelRegistry::instance().create(model, spec, small_config(model::ModelRegistry::instance().get(model)));
   m->to(device);
   std::vector<torch::Tensor> params;
   for (auto& p : m->parameters())
@@ -291,4 +296,47 @@ TEST_F(DeviceCheck, TrainingStepLowersTheLossAndItsVariantsAgree) {
   worker::StepOptions graph = foreach_options;
   graph.cuda_graph = true;  // 3 eager warm-up steps, one capture, 8 replays
   EXPECT_LT(max_relative_difference(train_steps(device_, graph, 12), foreach_params), 1e-4) << "cuda_graph";
+}
+
+// A "torchscript:" model (a module built in C++, saved, loaded by its name: docs/BYO_MODEL.md) on the device: its
+// forward and its parameters' gradients match the single-threaded CPU reference, its training step lowers the loss,
+// and on CUDA the step replayed as a CUDA graph reaches the eager step's parameters.
+TEST_F(DeviceCheck, TorchScriptModelMatchesTheCpuReferenceAndReplaysAsACudaGraph) {
+  const auto path = std::filesystem::temp_directory_path() / ("fufi_device_torchscript_" + std::to_string(::getpid()) + ".pt");
+  test::save_module(test::tiny_script_module(), path);
+  const std::string name = "torchscript:" + path.string();
+  const auto spec = small_spec();
+  const auto batch = make_batch(spec, 3);
+  auto reference = model::ModelRegistry::instance().create(name, spec, {});
+  auto candidate = model::ModelRegistry::instance().create(name, spec, {});
+  candidate->to(device_);
+  worker::to_channels_last(*candidate);
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(1);
+  auto ref_out = reference->forward({batch.coarse, batch.ext}).fine;
+  torch::set_num_threads(threads);
+  auto dev_out =
+      candidate->forward({batch.coarse.to(device_).contiguous(torch::MemoryFormat::ChannelsLast), batch.ext.to(device_)})
+          .fine;
+  EXPECT_LT(relative_error(dev_out, ref_out), 1e-3) << "forward on " << device_.str();
+  torch::manual_seed(5);
+  const auto weights = torch::rand(ref_out.sizes());
+  (ref_out * weights).sum().backward();
+  (dev_out * weights.to(device_)).sum().backward();
+  auto dev_params = candidate->named_parameters();
+  for (const auto& p : reference->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined() && dev_params[p.key()].grad().defined()) << p.key();
+    EXPECT_LT(relative_error(dev_params[p.key()].grad(), p.value().grad()), 2e-3) << "gradient of " << p.key();
+  }
+
+  worker::StepOptions eager;
+  eager.adam = worker::AdamImpl::Foreach;
+  std::vector<double> losses;
+  const auto eager_params = train_steps(device_, eager, 12, &losses, name);
+  EXPECT_LT(losses.back(), losses.front()) << "12 Adam steps on one batch did not lower the loss";
+  std::filesystem::remove(path);
+  if (!device_.is_cuda()) return;
+  worker::StepOptions graph = eager;
+  graph.cuda_graph = true;  // 3 eager warm-up steps, one capture, 8 replays
+  EXPECT_LT(max_relative_difference(train_steps(device_, graph, 12, nullptr, name), eager_params), 1e-4) << "cuda_graph";
 }

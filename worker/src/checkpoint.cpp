@@ -154,7 +154,10 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
 
 std::shared_ptr<model::FufiModel> load_model_from_checkpoint(const std::string& path, CheckpointMeta* meta_out) {
   CheckpointMeta meta = read_checkpoint_meta(path);
-  auto m = model::ModelRegistry::instance().create(meta.model, meta.spec, meta.model_config);
+  // The resolved "model" key is the model's identity (train_config.cpp): for a TorchScript model it pins the
+  // file's SHA-256, so a file changed since training is an error naming it, not a silently different model.
+  const std::string identity = meta.job_config.get_string("model", meta.model);
+  auto m = model::ModelRegistry::instance().create(identity, meta.spec, meta.model_config);
   load_checkpoint(path, *m, nullptr);
   if (meta_out) *meta_out = meta;
   return m;

@@ -199,7 +199,9 @@ JobSettings resolve_job_settings(const std::string& model_name, const Config& us
   for (const auto& spec : train_param_specs()) resolved.set(spec.key, train_keys.get_string(spec.key, spec.default_value));
   for (const auto& [k, v] : s.model.items()) resolved.set(k, v);
   for (const auto& [k, v] : s.loss.items()) resolved.set(k, v);
-  resolved.set("model", model_name);
+  // The model's identity, not only its name: for a TorchScript model it names the file's SHA-256, so a changed
+  // file is another job (sweep ids hash this) and its checkpoints are not resumed (resume_or_init compares it).
+  resolved.set("model", model::ModelRegistry::instance().identity(model_name));
   resolved.set("seed", std::to_string(seed));
   s.resolved = resolved;
   return s;
