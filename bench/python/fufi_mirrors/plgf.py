@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .common import CONTINUOUS, DAY, HOUR, WEATHER, NORM_PROBE, block_sum, cfg_bool, cfg_float, cfg_int, ext_index, \
-    log2_exact, recover, upsample_nearest
+    log2_exact, n2_normalize, recover, upsample_nearest
 
 
 def group_norm(c):
@@ -53,7 +53,7 @@ class Eca(nn.Module):
 class ResidualDenseBlock(nn.Module):
     """x_l = GELU(GN(conv3([x_0 .. x_{l-1}]))); out = x_0 + alpha * ECA(GN(conv1x1([x_0 .. x_depth])))."""
 
-    def __init__(self, c, growth, depth, residual_scale, dropout):
+    def __init__(self, c, growth, depth, residual_scale, dropout, fusion_norm=True):
         super().__init__()
         self.layers = nn.ModuleList()
         for i in range(depth):
@@ -62,7 +62,7 @@ class ResidualDenseBlock(nn.Module):
                 layer.append(nn.Dropout2d(dropout))
             self.layers.append(nn.Sequential(*layer))
         self.fusion = nn.Conv2d(c + growth * depth, c, 1)
-        self.fusion_norm = group_norm(c)
+        self.fusion_norm = group_norm(c) if fusion_norm else nn.Identity()  # rdb_fusion_norm
         self.eca = Eca(c)
         self.alpha = nn.Parameter(torch.full((1,), residual_scale))
 
@@ -96,12 +96,14 @@ class EnhancedFpn(nn.Module):
     """Levels AdaptiveAvgPool(x, size/2^i), lateral 1x1, top-down bilinear addition, per level conv3 + BN + ReLU +
     DualAttention, resized to the input and summed with weights sigma(beta_i)."""
 
-    def __init__(self, c, scales):
+    def __init__(self, c, scales, norm=True):
         super().__init__()
         self.scales = scales
         self.laterals = nn.ModuleList([nn.Conv2d(c, c, 1, bias=False) for _ in range(scales)])
-        self.smooths = nn.ModuleList([nn.Sequential(nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c),
-                                                    nn.ReLU()) for _ in range(scales)])
+        # fpn_norm: conv3 + BN (no conv bias, BN shifts) or conv3 with its bias and no BN.
+        self.smooths = nn.ModuleList([nn.Sequential(nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU())
+                                      if norm else nn.Sequential(nn.Conv2d(c, c, 3, padding=1), nn.ReLU())
+                                      for _ in range(scales)])
         self.attentions = nn.ModuleList([DualAttention(c) for _ in range(scales)])
         self.level_logits = nn.Parameter(torch.ones(scales))
 
@@ -124,8 +126,9 @@ class EnhancedFpn(nn.Module):
 class LocalGlobalFusion(nn.Module):
     def __init__(self, o):
         super().__init__()
-        self.local = ResidualDenseBlock(o["channels"], o["growth"], o["depth"], o["residual_scale"], o["rdb_dropout"])
-        self.global_path = EnhancedFpn(o["channels"], o["fpn_scales"])
+        self.local = ResidualDenseBlock(o["channels"], o["growth"], o["depth"], o["residual_scale"], o["rdb_dropout"],
+                                        o["rdb_fusion_norm"])
+        self.global_path = EnhancedFpn(o["channels"], o["fpn_scales"], o["fpn_norm"])
         self.fuse = nn.Conv2d(2 * o["channels"], o["channels"], 1)
 
     def forward(self, x):
@@ -207,7 +210,10 @@ class Plgf(nn.Module):
         self.spec = spec
         o = {k: cfg_int(cfg, k) for k in ("channels", "depth", "growth", "cond_dim", "heads", "fpn_scales")}
         o.update({k: cfg_float(cfg, k) for k in ("residual_scale", "rdb_dropout", "n2_eps")})
-        o.update({k: cfg_bool(cfg, k) for k in ("film", "local_global", "context_gate")})
+        o.update({k: cfg_bool(cfg, k) for k in ("film", "local_global", "context_gate", "rdb_fusion_norm", "fpn_norm")})
+        if cfg["n2"] not in ("smoothed", "plain"):
+            raise ValueError(f"plgf: n2 must be smoothed or plain, got {cfg['n2']}")
+        self.smoothed_n2 = cfg["n2"] == "smoothed"
         if o["cond_dim"] == 0:
             o["cond_dim"] = o["channels"]
         if not (o["film"] or o["context_gate"]):
@@ -224,11 +230,13 @@ class Plgf(nn.Module):
         for block in self.blocks:
             features = block(features, cond)
         raw = F.relu(self.head(features))
-        return recover(exact_n2_normalize(raw, self.spec.upscale, self.n2_eps), coarse, self.spec.upscale)
+        n2 = exact_n2_normalize if self.smoothed_n2 else n2_normalize
+        return recover(n2(raw, self.spec.upscale, self.n2_eps), coarse, self.spec.upscale)
 
 
 MODELS = {
     "plgf": (Plgf, {"channels": "128", "depth": "4", "growth": "32", "cond_dim": "0", "heads": "4",
                     "fpn_scales": "4", "residual_scale": "0.1", "rdb_dropout": "0", "n2_eps": "1e-07",
-                    "film": "true", "local_global": "true", "context_gate": "true"}),
+                    "film": "true", "local_global": "true", "context_gate": "true", "rdb_fusion_norm": "true",
+                    "fpn_norm": "true", "n2": "smoothed"}),
 }
