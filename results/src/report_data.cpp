@@ -1,6 +1,7 @@
 #include "report_data.h"
 
 #include <cmath>
+#include <map>
 
 #include "fufi/results/report_stats.h"
 
@@ -25,6 +26,15 @@ constexpr const char* kJobsSql = R"SQL(
     LEFT JOIN provenance p ON p.job_id = j.job_id
     WHERE sw.name = ?1
     ORDER BY j.model, j.task, sj.variant, j.seed, j.job_id)SQL";
+
+// Every job's resolved configuration, for the items that read keys beyond the columns (naive references'
+// context modes, the fidelity switches).
+constexpr const char* kConfigSql = R"SQL(
+    SELECT c.job_id, c.key, c.value
+    FROM sweeps sw
+    JOIN sweep_jobs sj ON sj.sweep_id = sw.sweep_id
+    JOIN job_config c ON c.job_id = sj.job_id
+    WHERE sw.name = ?1)SQL";
 
 JobRow job_row(Statement& s) {
   JobRow r;
@@ -64,7 +74,17 @@ SweepJobs read_sweep_jobs(Database& db, const std::string& name) {
   out.data = sweep.column_text(1);
   auto s = db.prepare(kJobsSql);
   s.bind(1, name);
-  while (s.step()) out.jobs.push_back(job_row(s));
+  std::map<std::string, std::size_t> index;
+  while (s.step()) {
+    out.jobs.push_back(job_row(s));
+    index[out.jobs.back().job_id] = out.jobs.size() - 1;
+  }
+  auto config = db.prepare(kConfigSql);
+  config.bind(1, name);
+  while (config.step()) {
+    const auto it = index.find(config.column_text(0));
+    if (it != index.end()) out.jobs[it->second].config[config.column_text(1)] = config.column_text(2);
+  }
   return out;
 }
 

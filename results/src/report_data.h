@@ -3,6 +3,7 @@
 // and provenance, and the statistics of a table cell (the jobs of one configuration, over its seeds).
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,7 +26,13 @@ struct JobRow {
   std::int64_t seed = 0;
   double metric[3] = {kNaN, kNaN, kNaN};  // test mse, mae, mape (done jobs)
   double parameters = kNaN, epoch_seconds = kNaN;
+  std::map<std::string, std::string> config;  // every key of job_config (the resolved configuration)
   bool done() const { return status == JobStatus::Done; }
+  // A key of the resolved configuration; `fallback` when the job does not have it.
+  std::string setting(const std::string& key, const std::string& fallback = "") const {
+    const auto it = config.find(key);
+    return it == config.end() ? fallback : it->second;
+  }
 };
 
 struct SweepJobs {
