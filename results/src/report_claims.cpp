@@ -40,6 +40,11 @@ const CellStats& ClaimCheck::need(const CellStats& cell, const std::string& what
     empty_.push_back(what);
     return cell;
   }
+  if (cell.mixed()) {  // the rule would compare an average over configurations: it refuses, naming them
+    const auto keys = differing_keys(cell.jobs);
+    mixed_.push_back(fmt::format("{} ({} configurations{})", what, cell.groups.size(),
+                                 keys.empty() ? "" : ", differing in " + join(keys, ", ")));
+  }
   for (const auto* j : cell.jobs) data_.insert(j->data);
   if (cell.done() < static_cast<int>(cell.jobs.size()))
     missing_.push_back(fmt::format("{}: {} of {} seeds done", what, cell.done(), cell.jobs.size()));
@@ -48,7 +53,7 @@ const CellStats& ClaimCheck::need(const CellStats& cell, const std::string& what
 
 void ClaimCheck::unmeasurable(const std::string& why) { empty_.push_back(why); }
 
-const Comparison& ClaimCheck::note(const Comparison& c) {
+Comparison ClaimCheck::note(const Comparison& c) {
   if (!c.welch.valid) single_seed_ = true;
   else if (std::isnan(max_p_) || c.welch.p > max_p_) max_p_ = c.welch.p;
   return c;
@@ -64,6 +69,11 @@ ClaimResult ClaimCheck::finish(bool holds, const std::string& effect) const {
   if (!sweep_.present) {
     r.why_not = fmt::format("sweep `{}` is not in this database; run it: `fufi sweep {} --db {}`", sweep_.name,
                             item_.sweep_file, db_label_);
+  } else if (!mixed_.empty()) {
+    r.why_not = fmt::format("sweep `{}` has several configurations where the rule needs one, and the report never "
+                            "averages them: {}; give the claim a sweep with one configuration per cell "
+                            "(`--sweep {}=SWEEP`)",
+                            sweep_.name, join(mixed_, "; "), item_.id);
   } else if (!empty_.empty()) {
     r.why_not = fmt::format("sweep `{}` lacks {}; the paper's sweep measures it: `fufi sweep {} --db {}`", sweep_.name,
                             join(empty_, ", "), item_.sweep_file, db_label_);

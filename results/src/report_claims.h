@@ -54,14 +54,15 @@ Comparison compare(const CellStats& a, const CellStats& b, int metric);
 class ClaimCheck {
  public:
   ClaimCheck(ClaimResult header, const SweepJobs& sweep, const ReportItem& item, const std::string& db_label);
-  // A cell the rule needs, named `what`: missing when it has no job or fewer done seeds than jobs.
+  // A cell the rule needs, named `what`: missing when it has no job or fewer done seeds than jobs; a cell of
+  // several configurations makes the claim "not measured" (never an average over them).
   const CellStats& need(const CellStats& cell, const std::string& what);
   // A comparison the rule makes: its p counts toward the row's p.
-  const Comparison& note(const Comparison& c);
+  Comparison note(const Comparison& c);  // by value: callers pass a temporary
   // A requirement the sweep does not meet (e.g. "a depth with PLGF at 64, 128 and 192 channels"): not measured.
   void unmeasurable(const std::string& why);
   bool absent() const { return !sweep_.present; }
-  bool complete() const { return sweep_.present && missing_.empty(); }
+  bool complete() const { return sweep_.present && missing_.empty() && empty_.empty() && mixed_.empty(); }
   // The row: not measured when the sweep is absent or a needed cell incomplete, else holds or not, with `effect`.
   ClaimResult finish(bool holds, const std::string& effect) const;
 
@@ -70,7 +71,7 @@ class ClaimCheck {
   const SweepJobs& sweep_;
   const ReportItem& item_;
   std::string db_label_;
-  std::vector<std::string> missing_, empty_;
+  std::vector<std::string> missing_, empty_, mixed_;
   std::set<std::string> data_;
   double max_p_ = kNaN;
   bool single_seed_ = false;

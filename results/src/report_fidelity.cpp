@@ -35,7 +35,7 @@ FidelityData group_fidelity(const SweepJobs& sweep) {
   FidelityData d;
   for (const auto& j : sweep.jobs) {
     if (is_naive(j)) d.naive[{naive_key(j), j.task}].add(j);
-    else d.trained[{j.model, j.task}].variants[j.variant.empty() ? kDefaults : j.variant].add(j);
+    else d.trained[{j.model, j.task}].variants[(j.variant.empty() ? kDefaults : j.variant) + j.distinct].add(j);
   }
   std::vector<std::string> models, naive;
   std::set<std::string> tasks;
@@ -142,10 +142,14 @@ DocTable switches_table(const FidelityData& d, const std::vector<std::string>& p
 
 }  // namespace
 
-ItemOutput build_fidelity(const ReportItem& item, const SweepJobs& sweep, const ReportOptions& o) {
+ItemOutput build_fidelity(const ReportItem& item, const SweepJobs& input, const ReportOptions& o) {
   std::vector<std::string> prov;
-  ItemOutput out = start_item(item, sweep, prov);
+  ItemOutput out = start_item(item, input, prov);
   Section& s = out.section;
+  // Cells are (model, task, variant); a variant with several configurations there gets a row for each.
+  const SweepJobs sweep = split_rows(
+      input, [](const JobRow& j) { return naive_or(j, j.model + "\n" + (j.variant.empty() ? kDefaults : j.variant)); },
+      true);
   const FidelityData d = group_fidelity(sweep);
   std::vector<std::string> beaten;
   s.blocks.push_back(table_block(defaults_table(d, o, beaten)));

@@ -59,9 +59,15 @@ ModelPoint point_of(const std::string& model, const CellStats& c, bool naive) {
     const double secs = mean_of(c.of(&JobRow::epoch_seconds));
     return {0, std::isnan(secs) ? 0 : secs, c.mean(1), std::nullopt, std::nullopt, std::nullopt};
   }
-  return {mean_of(c.of(&JobRow::parameters)), mean_of(c.of(&JobRow::epoch_seconds)), c.mean(1),
-          paper_value("fig4", model, "P1", "", "params_m"), paper_value("fig4", model, "P1", "", "epoch_seconds"),
-          paper_value("table1", model, "P1", "", "mae")};
+  ModelPoint p{mean_of(c.of(&JobRow::parameters)), mean_of(c.of(&JobRow::epoch_seconds)), c.mean(1),
+               std::nullopt, std::nullopt, std::nullopt};
+  // The paper's point is one configuration per model (Task 1, its size): beside a row split by configuration
+  // ("plgf [task=P2]") it would compare different things.
+  if (base_key(model) != model) return p;
+  p.paper_params = paper_value("fig4", model, "P1", "", "params_m");
+  p.paper_secs = paper_value("fig4", model, "P1", "", "epoch_seconds");
+  p.paper_mae = paper_value("table1", model, "P1", "", "mae");
+  return p;
 }
 
 std::string opt_text(const std::optional<double>& v, bool metric) {
@@ -108,7 +114,7 @@ void add_fig4_row(ItemOutput& out, DocTable& t, Fig4Rows& f, const std::string& 
 
 Fig4Rows group_fig4(const SweepJobs& sweep) {
   Fig4Rows f;
-  for (const auto& j : sweep.jobs) (is_naive(j) ? f.naive[naive_key(j)] : f.trained[j.model]).add(j);
+  for (const auto& j : sweep.jobs) (is_naive(j) ? f.naive[naive_key(j)] : f.trained[j.model + j.distinct]).add(j);
   for (const auto& [m, c] : f.trained) {
     f.trained_keys.push_back(m);
     f.max_params = std::max(f.max_params, mean_of(c.of(&JobRow::parameters)));
@@ -121,14 +127,12 @@ Fig4Rows group_fig4(const SweepJobs& sweep) {
 
 }  // namespace
 
-ItemOutput build_fig4(const ReportItem& item, const SweepJobs& sweep, const ReportOptions& o) {
+ItemOutput build_fig4(const ReportItem& item, const SweepJobs& input, const ReportOptions& o) {
   std::vector<std::string> prov;
-  ItemOutput out = start_item(item, sweep, prov);
+  ItemOutput out = start_item(item, input, prov);
   Section& s = out.section;
-  std::set<std::string> tasks;
-  for (const auto& j : sweep.jobs) tasks.insert(j.task);
-  if (tasks.size() > 1) s.footnotes.push_back("The sweep has several tasks (" + join({tasks.begin(), tasks.end()}, ", ") +
-                                              "): each model's numbers average over all of them.");
+  // One point per model; a model with several configurations (tasks, sizes, variants) gets one point for each.
+  const SweepJobs sweep = split_rows(input, [](const JobRow& j) { return naive_or(j, j.model); }, false);
   Fig4Rows f = group_fig4(sweep);
   DocTable t = fig4_frame();
   out.csv = csv_line({"model", "naive", "n", "jobs", "parameters", "epoch_seconds", "mae_mean", "mae_std",

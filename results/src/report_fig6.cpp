@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -78,6 +79,7 @@ struct Fig6Data {
   std::vector<std::string> naive_keys;
   std::int64_t fixed_depth = 0, fixed_width = 0;
   std::vector<std::string> beaten;  // "channels 64 depth 4: MSE, MAE (by historical by_hour)"
+  std::set<std::string> others;     // trained models other than PLGF: not in this figure (never pooled with it)
 };
 
 Fig6Data group_fig6(const SweepJobs& sweep) {
@@ -85,6 +87,10 @@ Fig6Data group_fig6(const SweepJobs& sweep) {
   for (const auto& j : sweep.jobs) {
     if (is_naive(j)) {
       d.naive[naive_key(j)].add(j);
+      continue;
+    }
+    if (j.model != "plgf") {
+      d.others.insert(j.model);
       continue;
     }
     std::int64_t ch = 0, depth = 0;
@@ -181,6 +187,9 @@ ItemOutput build_fig6(const ReportItem& item, const SweepJobs& sweep, const Repo
     out.dat += "\n\n";
   }
   add_naive_rows(out, t, d, prov, o, notes);
+  if (!d.others.empty())
+    s.footnotes.push_back(fmt::format("Figure 6 is PLGF's: the sweep's jobs of {} are not shown.",
+                                      join({d.others.begin(), d.others.end()}, ", ")));
   s.blocks.push_back(table_block(t));
   if (!d.naive_keys.empty()) s.blocks.push_back(text_block(kNaiveLegend));
   const std::string flags = naive_flag_note(d.beaten);

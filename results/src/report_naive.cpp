@@ -25,8 +25,10 @@ std::string naive_key(const JobRow& job) {
     if (job.setting(mode) == "true") key += std::string(" ") + mode;
   const std::string weighting = job.setting("weighting", "flow");
   if (weighting != "flow") key += " weighting=" + weighting;
-  return key;
+  return key + job.distinct;
 }
+
+std::string naive_or(const JobRow& job, const std::string& trained) { return is_naive(job) ? naive_key(job) : trained; }
 
 std::string naive_label(const std::string& key) { return key + " (naive)"; }
 

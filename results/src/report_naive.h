@@ -16,8 +16,11 @@ extern const std::vector<std::string> kNaiveModels;
 bool is_naive(const JobRow& job);
 
 // The row of a naive job: "uniform", "historical", "historical by_hour", "historical by_weather",
-// "historical by_hour by_weather"; a weighting other than the default (flow) adds " weighting=VALUE".
+// "historical by_hour by_weather"; a weighting other than the default (flow) adds " weighting=VALUE"; then
+// JobRow::distinct (the keys that tell apart configurations an item would otherwise put in one cell).
 std::string naive_key(const JobRow& job);
+// The row an item keys a job by, before split_configurations(): its naive key, else `trained` (e.g. the model).
+std::string naive_or(const JobRow& job, const std::string& trained);
 // How a table labels a naive row: "historical by_hour (naive)".
 std::string naive_label(const std::string& key);
 // The order naive rows are shown in: uniform, historical (static), then the context modes, by name.

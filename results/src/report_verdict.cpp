@@ -65,6 +65,15 @@ std::string metric_clause(const std::vector<Row>& rows, int m) {
 
 // "PLGF won every metric", or "PLGF lost MSE to urbanfm (+242.3 %) ..., and a naive row beats it on MSE".
 std::string plgf_clause(const std::vector<Row>& rows) {
+  std::vector<const Row*> plgfs;
+  for (const auto& r : rows)
+    if (!r.naive && base_key(r.key) == "plgf") plgfs.push_back(&r);
+  // Several configurations of PLGF: the sentence does not pick one (nor average them).
+  if (plgfs.size() > 1) {
+    std::vector<std::string> keys;
+    for (const auto* r : plgfs) keys.push_back(r->key);
+    return fmt::format("PLGF has {} configurations in this sweep ({}): no verdict on PLGF", plgfs.size(), join(keys, "; "));
+  }
   const auto plgf = std::find_if(rows.begin(), rows.end(), [](const Row& r) { return !r.naive && r.key == "plgf"; });
   if (plgf == rows.end() || plgf->cell.done() == 0) return "PLGF has no result in this sweep";
   std::vector<std::string> lost, naive_wins;
@@ -80,8 +89,8 @@ std::string plgf_clause(const std::vector<Row>& rows) {
       naive_below = naive_below || r.naive;
     }
     if (winner)
-      lost.push_back(fmt::format("{} to {} (PLGF {}, +{})", name, winner->name(), fmt_metric(mine),
-                                 pct(relative_change_percent(mine, winner->cell.mean(m)))));
+      lost.push_back(fmt::format("{} to {} (PLGF {}, +{}; {})", name, winner->name(), fmt_metric(mine),
+                                 pct(relative_change_percent(mine, winner->cell.mean(m))), welch_words(*plgf, *winner, m)));
     if (naive_below) naive_wins.push_back(name);
   }
   if (lost.empty()) return "PLGF won every metric";
@@ -105,13 +114,16 @@ std::string p_in_words(double p) {
   return p < 0.001 ? "p < 0.001" : fmt::format("p = {:.3f}", p);
 }
 
-std::string verdict_sentence(const SweepJobs& sweep) {
+std::string verdict_sentence(const SweepJobs& input) {
+  // Rows are models per task; a model with several configurations in a task gets a row for each (never pooled).
+  const SweepJobs sweep = split_rows(input, [](const JobRow& j) { return naive_or(j, j.model); }, true);
   std::map<std::string, std::map<std::string, Row>> by_task;  // task -> row key -> row
   for (const auto& j : sweep.jobs) {
     if (!j.done()) continue;
     const bool naive = is_naive(j);
-    Row& r = by_task[j.task][naive ? naive_key(j) : j.model];
-    r.key = naive ? naive_key(j) : j.model;
+    const std::string key = naive ? naive_key(j) : j.model + j.distinct;
+    Row& r = by_task[j.task][key];
+    r.key = key;
     r.naive = naive;
     r.cell.add(j);
   }

@@ -220,7 +220,8 @@ TEST_F(Report, TableOneContents) {
   o.only = {"table1"};
   o.with_std = true;
   const auto result = write_report(o);
-  EXPECT_EQ(result.files, (std::vector<std::string>{"table1.md", "table1.tex", "table1.csv", "index.md", "index.html"}));
+  EXPECT_EQ(result.files, (std::vector<std::string>{"table1.md", "table1.tex", "table1.csv", "verdict.txt", "index.md",
+                                                    "index.html"}));
   const std::string md = read_file(*dir_ / "t1" / "table1.md");
   // Data and device above the table; synthetic data is never called TaxiBJ.
   EXPECT_NE(md.find("synthetic TaxiBJ-like data (preset small, seed 2026, 16x16 → 64x64, 300 samples per task) — not TaxiBJ"),
@@ -315,5 +316,5 @@ TEST_F(Report, BadOptionsNameTheOption) {
 TEST(ReportItems, ThePublicListIsTheCatalogueInOrder) {
   std::vector<std::string> ids;
   for (const auto& item : report_items()) ids.push_back(item.id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"table1", "table2", "fig4", "fig5", "fig6", "fig7"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"table1", "table2", "fig4", "fig5", "fig6", "fig7", "fidelity", "claims"}));
 }

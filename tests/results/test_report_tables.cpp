@@ -24,9 +24,11 @@ std::vector<JobRow> two_models() {
 TEST(ReportTables, TableOneRanksTestsAndComparesWithThePaper) {
   const auto out = build_table1(test::item("table1"), test::sweep_of("table1", two_models()), ReportOptions{});
   const auto& blocks = out.section.blocks;
-  // data, device, measured, note, paper, versus, caveat
-  ASSERT_EQ(blocks.size(), 7u);
-  const auto& measured = blocks[2].table;
+  // data, device, verdict, measured, note, paper, versus, caveat
+  ASSERT_EQ(blocks.size(), 8u);
+  EXPECT_EQ(blocks[2].text.rfind("**Verdict**: On sweep table1, task P1 (3 seeds): plgf won MSE (14.700;", 0), 0u)
+      << blocks[2].text;
+  const auto& measured = blocks[3].table;
   EXPECT_EQ(measured.caption, "Measured: mean over seeds");
   ASSERT_EQ(measured.rows.size(), 3u);  // uno, plgf (paper order), Δ
   EXPECT_EQ(measured.rows[0][0].text, "uno");
@@ -34,10 +36,11 @@ TEST(ReportTables, TableOneRanksTestsAndComparesWithThePaper) {
   EXPECT_EQ(measured.rows[1][1].rank, 1);
   EXPECT_TRUE(measured.rows[0][1].dagger);  // Welch: uno vs plgf, p < 0.05
   EXPECT_EQ(measured.rows[2][1].text, "↓3.29");  // (14.7 - 15.2) / 15.2
-  EXPECT_EQ(blocks[4].table.rows[1][1].text, "14.408");  // the paper's PLGF P1 MSE
-  EXPECT_EQ(blocks[6].text, kSyntheticCaveat);
+  EXPECT_EQ(blocks[5].table.rows[1][1].text, "14.408");  // the paper's PLGF P1 MSE
+  EXPECT_EQ(blocks[7].text, kSyntheticCaveat);
   EXPECT_EQ(out.csv.substr(0, out.csv.find('\n')),
-            "model,task,metric,n,jobs,mean,std,rank,p_vs_plgf,significant,paper,vs_paper_pct,data,device");
+            "model,task,metric,n,jobs,mean,std,rank,p_vs_plgf,significant,paper,vs_paper_pct,naive,naive_below,data,"
+            "device");
   EXPECT_NE(out.csv.find("\nuno,P1,mse,3,3,15.2,0.1,2,"), std::string::npos) << out.csv;
   EXPECT_TRUE(out.dat.empty());
 }

@@ -45,8 +45,10 @@ TEST(ReportVerdict, SaysWhoWonEachMetricByHowMuchAndThatPlgfLost) {
             std::string::npos)
       << v;
   // PLGF lost everything, to urbanfm and the per-hour share, and naive rows beat it on every metric.
-  EXPECT_NE(v.find("PLGF lost MSE to urbanfm (PLGF 70.000, +250.0 %), MAE to naive historical by_hour (PLGF 3.600, "
-                   "+89.5 %), MAPE to urbanfm (PLGF 0.900, +80.0 %), and a naive row beats it on MSE, MAE, MAPE."),
+  // Welch: plgf {69.3, 70.7} vs urbanfm {19.8, 20.2}: t = 50 / sqrt(0.49 + 0.04) = 68.7, df = 1.16.
+  EXPECT_NE(v.find("PLGF lost MSE to urbanfm (PLGF 70.000, +250.0 %; Welch p = 0.005), MAE to naive historical "
+                   "by_hour (PLGF 3.600, +89.5 %; Welch p = 0.013), MAPE to urbanfm (PLGF 0.900, +80.0 %; Welch p = "
+                   "0.003), and a naive row beats it on MSE, MAE, MAPE."),
             std::string::npos)
       << v;
   EXPECT_EQ(v.rfind("On sweep demo, task P1 (2 seeds): ", 0), 0u) << v;
