@@ -86,3 +86,22 @@ TEST(ReportVerdict, OneSeedHasNoWelchTestAndMissingPiecesAreNamed) {
   EXPECT_EQ(p_in_words(0.0004), "p < 0.001");
   EXPECT_EQ(p_in_words(0.0123), "p = 0.012");
 }
+
+// Issue #20: two configurations of PLGF are two rows, never one average, and the sentence picks neither.
+TEST(ReportVerdict, SeveralConfigurationsOfPlgfAreNamedNotPooled) {
+  std::vector<JobRow> rows;
+  for (int seed = 1; seed <= 2; ++seed) {
+    auto narrow = test::job_row("plgf", "P1", seed, 10, 1, 0.1);
+    auto wide = test::job_row("plgf", "P1", seed, 30, 3, 0.3);
+    wide.channels = "128";
+    wide.group_id = "plgf-wide";
+    rows.insert(rows.end(), {narrow, wide, test::job_row("urbanfm", "P1", seed, 20, 2, 0.2)});
+  }
+  const std::string v = verdict_sentence(test::sweep_of("s", rows));
+  EXPECT_NE(v.find("plgf [channels=64] won MSE (10.000;"), std::string::npos) << v;
+  EXPECT_EQ(v.find("20.000; no naive"), std::string::npos) << v;  // (10 + 30) / 2 is nowhere
+  EXPECT_NE(v.find("PLGF has 2 configurations in this sweep (plgf [channels=128]; plgf [channels=64]): no verdict on "
+                   "PLGF."),
+            std::string::npos)
+      << v;
+}
