@@ -51,9 +51,9 @@ std::string metric_clause(const std::vector<Row>& rows, int m) {
   const Row* trained = best_of(rows, false, m);
   const Row* naive = best_of(rows, true, m);
   if (!trained && !naive) return fmt::format("no row has a test {}", name);
-  if (!naive) return fmt::format("{} won {} ({}; no naive row in the sweep)", trained->name(), name, fmt_metric(trained->cell.mean(m)));
+  if (!naive) return fmt::format("{} won {} ({}; no naive row on this task)", trained->name(), name, fmt_metric(trained->cell.mean(m)));
   if (!trained)
-    return fmt::format("{} won {} ({}; no trained model done)", naive->name(), name, fmt_metric(naive->cell.mean(m)));
+    return fmt::format("{} won {} ({}; no trained model done on this task)", naive->name(), name, fmt_metric(naive->cell.mean(m)));
   const double t = trained->cell.mean(m), n = naive->cell.mean(m);
   const std::string test = welch_words(*trained, *naive, m);
   if (t < n)

@@ -78,7 +78,7 @@ TEST(ReportVerdict, OneSeedHasNoWelchTestAndMissingPiecesAreNamed) {
   EXPECT_EQ(v.find("Welch p"), std::string::npos) << v;
   // Without naive rows, without PLGF, with nothing done.
   const std::string alone = verdict_sentence(test::sweep_of("s", {test::job_row("srcnn", "P1", 1, 3, 1, 0.5)}));
-  EXPECT_NE(alone.find("srcnn won MSE (3.000; no naive row in the sweep)"), std::string::npos) << alone;
+  EXPECT_NE(alone.find("srcnn won MSE (3.000; no naive row on this task)"), std::string::npos) << alone;
   EXPECT_NE(alone.find("PLGF has no result in this sweep."), std::string::npos) << alone;
   auto pending = test::job_row("plgf", "P1", 1, 0, 0, 0);
   pending.status = JobStatus::Pending;
