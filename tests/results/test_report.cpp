@@ -318,6 +318,11 @@ TEST_F(Report, BadOptionsNameTheOption) {
   o = options("bad");
   o.sweeps = {{"fig9", "x"}};
   fufi::test::expect_error<fufi::UsageError>([&] { write_report(o); }, "--sweep: unknown item 'fig9'");
+  o.sweeps = {{"claims", "demo"}};  // claims reads the sweeps of other items: name those
+  fufi::test::expect_error<fufi::UsageError>(
+      [&] { write_report(o); },
+      {"--sweep: item 'claims' has no sweep of its own: it reads those of table1, table2, fig4, fig5, fig6",
+       "--sweep table1=demo"});
   o = options("bad");
   o.out_dir.clear();
   fufi::test::expect_error<fufi::UsageError>([&] { write_report(o); }, "--out");
