@@ -46,6 +46,7 @@ const CellStats& ClaimCheck::need(const CellStats& cell, const std::string& what
                                  keys.empty() ? "" : ", differing in " + join(keys, ", ")));
   }
   for (const auto* j : cell.jobs) data_.insert(j->data);
+  if (unmeasured_.empty()) unmeasured_ = unmeasured_runner(cell.jobs);
   if (cell.done() < static_cast<int>(cell.jobs.size()))
     missing_.push_back(fmt::format("{}: {} of {} seeds done", what, cell.done(), cell.jobs.size()));
   return cell;
@@ -80,6 +81,10 @@ ClaimResult ClaimCheck::finish(bool holds, const std::string& effect) const {
   } else if (!missing_.empty()) {
     r.why_not = fmt::format("sweep `{}` is incomplete ({}); run it: `fufi sweep {} --db {}`", sweep_.name,
                             join(missing_, "; "), file, db_label_);
+  } else if (!unmeasured_.empty()) {
+    // The rule ran, but on numbers nobody measured: what it gives is shown, never as a verdict.
+    r.why_not = fmt::format("{} (not measured): on them the rule gives \"{}\": {}", unmeasured_,
+                            to_string(holds ? ClaimVerdict::Holds : ClaimVerdict::DoesNotHold), effect);
   } else {
     r.verdict = holds ? ClaimVerdict::Holds : ClaimVerdict::DoesNotHold;
     r.effect = effect + (single_seed_ ? " (a comparison with one seed on a side: decided on means, no Welch test)" : "");

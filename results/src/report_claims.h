@@ -72,6 +72,7 @@ class ClaimCheck {
   const ReportItem& item_;
   std::string db_label_;
   std::vector<std::string> missing_, empty_, mixed_;
+  std::string unmeasured_;  // "fixture metrics" when a needed job's numbers come from a runner that does not train
   std::set<std::string> data_;
   double max_p_ = kNaN;
   bool single_seed_ = false;

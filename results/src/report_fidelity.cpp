@@ -70,7 +70,8 @@ std::string switch_between(const CellStats& defaults, const CellStats& variant) 
   for (const auto& k : keys) {
     if (k == "seed") continue;
     const auto ia = a.find(k), ib = b.find(k);
-    const std::string va = ia == a.end() ? "(unset)" : ia->second, vb = ib == b.end() ? "(unset)" : ib->second;
+    // A key a job does not set is at the default of the model or loss that reads it.
+    const std::string va = ia == a.end() ? "(default)" : ia->second, vb = ib == b.end() ? "(default)" : ib->second;
     if (va != vb) changes.push_back(fmt::format("{}: {} → {}", k, va, vb));
   }
   return changes.empty() ? "none (same configuration)" : join(changes, "; ");

@@ -63,6 +63,16 @@ std::string describe_data(const std::string& identity) {
   return fmt::format("{} (data root `{}`, named by its path)", name, d->root);
 }
 
+std::string unmeasured_runner(const std::vector<const JobRow*>& rows) {
+  bool fake = false, noop = false;
+  for (const auto* j : rows) {
+    if (!j->done()) continue;
+    fake = fake || j->device == "fixture";
+    noop = noop || j->device == "noop";
+  }
+  return fake ? "fixture metrics" : noop ? "noop runner's zero metrics" : "";
+}
+
 std::vector<std::string> provenance_lines(const SweepJobs& sweep, const std::vector<const JobRow*>& rows) {
   std::set<std::string> data, devices;
   bool fake = false, noop = false;

@@ -32,6 +32,10 @@ std::string describe_data(const std::string& identity);
 // "Data: ..." and "Device: ... Sweep `x`: n of m jobs done." of the rows a table shows.
 std::vector<std::string> provenance_lines(const SweepJobs& sweep, const std::vector<const JobRow*>& rows);
 
+// "fixture metrics" or "noop runner's zero metrics" when a done job among `rows` was completed by a runner that does
+// not train (`--runner fixture|noop`, named by its device), else "": their numbers are not measurements.
+std::string unmeasured_runner(const std::vector<const JobRow*>& rows);
+
 // Said below every table whose data is not TaxiBJ.
 extern const char* const kSyntheticCaveat;
 bool is_taxibj(const std::vector<const JobRow*>& rows);

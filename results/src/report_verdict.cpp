@@ -142,7 +142,9 @@ std::string verdict_sentence(const SweepJobs& input) {
     clauses.push_back(plgf_clause(rows));
     parts.push_back(fmt::format("task {} ({}): {}", task, seeds_in_words(rows), join(clauses, "; ")));
   }
-  return fmt::format("On sweep {}, {}.", sweep.name, join(parts, "; on "));
+  const std::string fake = unmeasured_runner(all_rows(sweep));
+  return fmt::format("On sweep {}{}, {}.", sweep.name, fake.empty() ? "" : " (" + fake + ", not measured)",
+                     join(parts, "; on "));
 }
 
 }  // namespace fufi::results::report

@@ -13,10 +13,11 @@ check_file() {  # check_file PATH: exists and is not empty
   if [ -s "$1" ]; then passed=$((passed + 1)); else echo "FAIL: missing or empty $1"; failed=$((failed + 1)); fi
 }
 
-for s in table1 table2_ablation fig4_efficiency fig5_dualfocal_plugin fig6_width_depth fig7_dualfocal_all_tasks fidelity; do
+for s in table1 table2_ablation fig4_efficiency fig5_dualfocal_plugin fig6_width_depth fig7_dualfocal_all_tasks; do
   expect 0 "0 failed" "$FUFI" sweep "$SWEEPS/$s.toml" --db "$R/paper.db" --runner fixture --data-root "$R/root" \
     --set device=cpu --quiet
 done
+expect 0 "0 failed" "$FUFI" sweep "$SWEEPS/fidelity.toml" --db "$R/paper.db" --runner fixture --quiet  # synthetic data
 expect 0 "report: " "$FUFI" report --db "$R/paper.db" --out "$R/paper"
 for item in table1 table2 fig4 fig5 fig6 fig7 fidelity claims; do
   for ext in md tex csv; do check_file "$R/paper/$item.$ext"; done
@@ -45,9 +46,10 @@ else
 fi
 # The verdict is one sentence on Table 1's sweep; the claims read every paper sweep; the fidelity switches are named
 # from the jobs' configurations.
-expect 0 "On sweep table1, task P1 (5 seeds): " cat "$R/paper/verdict.txt"
+expect 0 "On sweep table1 (fixture metrics, not measured), task P1 (5 seeds): " cat "$R/paper/verdict.txt"
+expect 0 "fixture metrics (not measured): on them the rule gives" cat "$R/paper/claims.md"
 expect 0 "| 7 | each ablation hurts | Table 2 |" cat "$R/paper/claims.md"
-expect 0 "| plgf | P1 | focal_sample | loss_focal: cell → sample |" cat "$R/paper/fidelity.md"
+expect 0 "| plgf | P1 | focal_sample | loss_focal: (default) → sample |" cat "$R/paper/fidelity.md"
 expect 0 "| wo_context_gate | P1 | mse |" "$FUFI" query "$R/paper.db" --sql \
   "SELECT variant, task, 'mse' AS m FROM v_jobs WHERE sweep = 'table2_ablation' AND variant = 'wo_context_gate' LIMIT 1" --format md
 # Same DB, same bytes (figures aside); the DB is not modified by a report. (The index lists the figure

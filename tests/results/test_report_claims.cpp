@@ -116,3 +116,13 @@ TEST(ReportClaims, ComparisonsNeedWelchWhereBothSidesHaveSeeds) {
   one.add(b2);
   EXPECT_TRUE(compare(a, one, 0).better());  // one seed: decided on means (and the row says so)
 }
+
+TEST(ReportClaims, FixtureMetricsAreNeverAVerdict) {
+  auto sweeps = claim_sweeps();
+  for (auto& j : sweeps["table1"].jobs) j.device = "fixture";  // `fufi sweep --runner fixture`: hashed numbers
+  const auto out = build_claims(test::item("claims"), sweeps, ReportOptions{});
+  const auto& row = out.section.blocks.at(1).table.rows.at(0);
+  EXPECT_EQ(row[3].text, "not measured");
+  EXPECT_EQ(row[4].text, "fixture metrics (not measured): on them the rule gives \"holds\": PLGF vs the best baseline "
+                         "of each column: -16.67 % to -16.67 %; better in every column");
+}

@@ -105,3 +105,10 @@ TEST(ReportVerdict, SeveralConfigurationsOfPlgfAreNamedNotPooled) {
             std::string::npos)
       << v;
 }
+
+TEST(ReportVerdict, FixtureMetricsSayTheyAreNotMeasured) {
+  auto rows = demo_like(2);
+  for (auto& j : rows) j.device = "fixture";
+  EXPECT_EQ(verdict_sentence(test::sweep_of("demo", rows)).rfind("On sweep demo (fixture metrics, not measured), task P1", 0),
+            0u);
+}
