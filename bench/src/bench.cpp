@@ -16,6 +16,7 @@
 #include "fufi/model/layers.h"
 #include "fufi/model/losses.h"
 #include "fufi/model/registry.h"
+#include "fufi/worker/autotune.h"
 #include "fufi/worker/device.h"
 #include "fufi/worker/communicator.h"
 #include "fufi/worker/train_config.h"
@@ -157,8 +158,21 @@ TrainBenchResult bench_train(const TrainBenchOptions& o) {
   const int threads = resolve_threads(o.threads);
   torch::set_num_threads(threads);
   auto setup = make_train_setup(o, o.device);
-  const auto& cfg = setup.settings.train;
+  auto& cfg = setup.settings.train;
   const torch::Device device = setup.device;
+  std::string format_source = "set";
+  if (cfg.channels_last_auto) {
+    // As the engine does at job start (worker/autotune.h), on a batch of this benchmark's shape.
+    torch::Tensor fine;
+    const auto in = make_input(o.spec, o.batch, &fine);
+    const auto x = in.coarse.to(device), y = fine.to(device);
+    const auto ext = in.ext.defined() ? in.ext.to(device) : torch::Tensor();
+    const auto key = worker::memory_format_key(o.model, setup.settings.model.canonical(), x, ext.defined(), cfg.loss,
+                                               cfg.bf16, device);
+    const auto choice = worker::choose_memory_format(*setup.model, setup.loss, x, y, ext, cfg.bf16, key);
+    cfg.channels_last = choice.channels_last;
+    format_source = choice.source;
+  }
   auto local = worker::make_local_communicator();
   worker::TrainingStep step(*setup.model, setup.loss, *setup.optimizer, *local, worker::step_options_from(cfg));
   const InputPool pool(o.spec, o.batch, device, o.host_data, cfg.channels_last);
@@ -202,6 +216,7 @@ TrainBenchResult bench_train(const TrainBenchOptions& o) {
   r.device = device.str();
   r.device_name = worker::device_description(device);
   r.channels_last = cfg.channels_last;
+  r.memory_format_source = format_source;
   r.bf16 = cfg.bf16;
   r.adam_impl = cfg.adam_impl;
   r.host_data = o.host_data;
@@ -303,7 +318,10 @@ InferBenchResult bench_infer(const TrainBenchOptions& o, const std::vector<std::
   torch::manual_seed(o.seed);
   auto model = model::ModelRegistry::instance().create(o.model, o.spec, settings.model);
   model->to(device);
-  if (cfg.channels_last) worker::to_channels_last(*model);
+  // `fufi infer` runs NCHW; channels_last=auto (the training default, decided per job) therefore benchmarks
+  // what `fufi infer` does, and channels_last=true the NHWC forward.
+  const bool nhwc = cfg.channels_last && !cfg.channels_last_auto;
+  if (nhwc) worker::to_channels_last(*model);
   model->eval();
   InferBenchResult r;
   r.model = o.model;
@@ -315,7 +333,7 @@ InferBenchResult bench_infer(const TrainBenchOptions& o, const std::vector<std::
   worker::AutocastScope autocast(cfg.bf16);
   for (auto b : batches) {
     FUFI_CHECK(b > 0, UsageError, "--batches: batch sizes must be positive, got {}", b);
-    const InputPool pool(o.spec, b, device, o.host_data, cfg.channels_last);
+    const InputPool pool(o.spec, b, device, o.host_data, nhwc);
     std::vector<double> times;
     for (std::int64_t i = 0; i < o.warmup + o.steps; ++i) {
       const auto in = pool.get(i, b);
@@ -384,6 +402,7 @@ std::string to_json(const TrainBenchResult& r) {
                    {"device", r.device},
                    {"device_name", r.device_name},
                    {"channels_last", r.channels_last},
+                   {"memory_format_source", r.memory_format_source},
                    {"bf16", r.bf16},
                    {"adam_impl", r.adam_impl},
                    {"host_data", r.host_data},

@@ -77,6 +77,8 @@ results::Outcome outcome_of(const worker::RunResult& r, double wall_seconds, con
   o.provenance = provenance;
   o.provenance.device = r.device;
   o.provenance.ranks = r.ranks;
+  o.provenance.memory_format = r.memory_format;
+  o.provenance.memory_format_source = r.memory_format_source;
   return o;
 }
 

@@ -120,7 +120,9 @@ std::string result_json(const std::string& job_id, const results::Outcome& o) {
                            {"mean_epoch_seconds", o.mean_epoch_seconds},
                            {"wall_seconds", o.wall_seconds},
                            {"device", o.provenance.device},
-                           {"ranks", o.provenance.ranks}});
+                           {"ranks", o.provenance.ranks},
+                           {"memory_format", o.provenance.memory_format},
+                           {"memory_format_source", o.provenance.memory_format_source}});
 }
 
 ResultMessage result_from_json(const std::string& text, const results::Provenance& where) {
@@ -143,6 +145,8 @@ ResultMessage result_from_json(const std::string& text, const results::Provenanc
   o.provenance = where;
   o.provenance.device = j.at("device").get<std::string>();
   o.provenance.ranks = j.at("ranks").get<int>();
+  o.provenance.memory_format = j.at("memory_format").get<std::string>();
+  o.provenance.memory_format_source = j.at("memory_format_source").get<std::string>();
   return m;
 }
 

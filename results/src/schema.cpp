@@ -232,8 +232,15 @@ ALTER TABLE provenance ADD COLUMN blas TEXT;
 ALTER TABLE provenance ADD COLUMN malloc TEXT;
 )SQL";
 
+// Version 3: the memory format a job trained in and how it was chosen (channels_last=auto measures it per model,
+// shape and CPU, issue #17): it changes speed, and the kernels, hence the last bits of the numbers.
+const char* const kVersion3 = R"SQL(
+ALTER TABLE provenance ADD COLUMN memory_format TEXT;
+ALTER TABLE provenance ADD COLUMN memory_format_source TEXT;
+)SQL";
+
 const std::vector<const char*>& migrations() {
-  static const std::vector<const char*> list{kVersion1, kVersion2};
+  static const std::vector<const char*> list{kVersion1, kVersion2, kVersion3};
   return list;
 }
 

@@ -248,14 +248,15 @@ void ResultsStore::finish_attempt(const std::string& job_id, int attempt, const 
     statement("provenance", R"SQL(
       INSERT OR REPLACE INTO provenance (job_id, attempt, fufi_version, git_commit, torch_version, cuda, nccl, mpi_library,
         host, device, gpu, ranks, rank_group, parameters, epochs_run, best_epoch, early_stopped, mean_epoch_seconds,
-        wall_seconds, peak_memory_bytes, started_at, finished_at, blas, malloc)
+        wall_seconds, peak_memory_bytes, started_at, finished_at, blas, malloc, memory_format, memory_format_source)
       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-        (SELECT started_at FROM attempts WHERE job_id = ?1 AND attempt = ?2), ?21, ?22, ?23))SQL")
+        (SELECT started_at FROM attempts WHERE job_id = ?1 AND attempt = ?2), ?21, ?22, ?23, ?24, ?25))SQL")
         .bind(1, job_id).bind(2, attempt).bind(3, p.fufi_version).bind(4, p.git_commit).bind(5, p.torch_version)
         .bind(6, p.cuda).bind(7, p.nccl).bind(8, p.mpi_library).bind(9, p.host).bind(10, p.device).bind(11, p.gpu)
         .bind(12, p.ranks).bind(13, p.rank_group).bind(14, o.parameters).bind(15, o.epochs_run).bind(16, o.best_epoch)
         .bind(17, o.early_stopped ? 1 : 0).bind(18, o.mean_epoch_seconds).bind(19, o.wall_seconds)
-        .bind(20, o.peak_memory_bytes).bind(21, now).bind(22, p.blas).bind(23, p.malloc_library).run();
+        .bind(20, o.peak_memory_bytes).bind(21, now).bind(22, p.blas).bind(23, p.malloc_library)
+        .bind(24, p.memory_format).bind(25, p.memory_format_source).run();
     break;
   }
   case JobStatus::Failed:

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <string>
 
@@ -66,6 +68,9 @@ class TinyConvNet : public model::FufiModel {
 
 // test_tiny_convnet, and its variants test_tiny_convnet_unused and test_tiny_convnet_shared.
 inline void register_tiny_convnet() {
+  // channels_last=auto caches its choice per machine: a cache private to this test process keeps concurrently
+  // running test binaries from deciding for each other (a test compares two runs of one configuration).
+  setenv("FUFI_AUTOTUNE_CACHE", (process_temp_dir("autotune") / "autotune.json").c_str(), 0);
   auto& r = model::ModelRegistry::instance();
   if (r.contains("test_tiny_convnet")) return;
   auto add = [&](const std::string& name, bool unused, bool shared) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 #include <numeric>
+#include <sstream>
 #include <thread>
 
 #include "fufi/core/build_info.h"
@@ -15,6 +16,7 @@
 #include "fufi/data/random.h"
 #include "fufi/model/losses.h"
 #include "fufi/model/registry.h"
+#include "fufi/worker/autotune.h"
 #include "fufi/worker/checkpoint.h"
 #include "fufi/worker/device.h"
 #include "fufi/worker/diagnosis.h"
@@ -318,6 +320,41 @@ void test_best(const TrainJob& job, const TrainConfig& cfg, const TensorDataset&
   result.peak_memory_bytes = peak_memory_bytes(device);
 }
 
+// channels_last=auto: rank 0 measures (or finds in the cache) which memory format is faster for this model and
+// shape here; every rank of the group uses its answer, so the ranks run the same kernels.
+void resolve_memory_format(const TrainJob& job, JobSettings& settings, const TensorDataset& dataset, Training& t,
+                           Communicator& comm, RunResult& result) {
+  TrainConfig& cfg = settings.train;
+  result.memory_format_source = "set";
+  if (cfg.channels_last_auto && t.optimizer) {
+    std::string decision;
+    run_agreed(comm, [&] {
+      if (comm.rank() != 0) return;
+      const TensorSplit& train = dataset.split("train");
+      const auto n = std::min<std::int64_t>(cfg.batch_size, train.size());
+      const auto x = train.X.slice(0, 0, n), y = train.Y.slice(0, 0, n);
+      const auto ext = train.ext.defined() ? train.ext.slice(0, 0, n) : torch::Tensor();
+      const auto key = memory_format_key(job.model, settings.model.canonical(), x, ext.defined(), cfg.loss, cfg.bf16,
+                                         x.device());
+      const auto choice = choose_memory_format(*t.model, t.loss, x, y, ext, cfg.bf16, key);
+      decision = fmt::format("{} {} {} {}", choice.channels_last ? 1 : 0, choice.source, choice.contiguous_ms,
+                             choice.channels_last_ms);
+    });
+    comm.broadcast_text(decision, 0);
+    std::istringstream in(decision);
+    int channels_last = 1;
+    in >> channels_last >> result.memory_format_source >> result.contiguous_ms >> result.channels_last_ms;
+    cfg.channels_last = channels_last != 0;
+  }
+  if (cfg.channels_last) to_channels_last(*t.model);
+  else {
+    torch::NoGradGuard no_grad;
+    for (auto& p : t.model->parameters())
+      if (p.dim() == 4) p.set_data(p.data().contiguous());
+  }
+  result.memory_format = cfg.channels_last ? "channels_last" : "contiguous";
+}
+
 void train_job(const TrainJob& job, RecordSink& sink, Communicator& comm, const EngineCallbacks& callbacks,
                RunResult& result) {
   result.ranks = comm.size();
@@ -337,8 +374,9 @@ void train_job(const TrainJob& job, RecordSink& sink, Communicator& comm, const 
     dataset = load_split_tensors(job, settings.train, device);  // may fit settings.train's scalers
     t = build_training(job, settings, dataset.spec(), device);
     result.parameters = model::count_parameters(*t.model);
-    meta = load_if_resuming(job, settings, dataset.spec(), t, &resumed);
   });
+  resolve_memory_format(job, settings, dataset, t, comm, result);
+  run_agreed(comm, [&] { meta = load_if_resuming(job, settings, dataset.spec(), t, &resumed); });
   const TrainConfig& cfg = settings.train;
   const TensorSplit& train = dataset.split("train");
   if (!resumed) {

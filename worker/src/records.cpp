@@ -40,7 +40,11 @@ std::string to_json(const RunResult& r) {
          {"mean_epoch_seconds", r.mean_epoch_seconds},
          {"peak_memory_bytes", r.peak_memory_bytes},
          {"device", r.device},
-         {"ranks", r.ranks}};
+         {"ranks", r.ranks},
+         {"memory_format", r.memory_format},
+         {"memory_format_source", r.memory_format_source}};
+  if (r.memory_format_source == "measured" || r.memory_format_source == "cached")
+    j["memory_format_ms"] = {{"contiguous", r.contiguous_ms}, {"channels_last", r.channels_last_ms}};
   if (r.status == to_string(JobStatus::Done)) {
     j["test"] = r.test;
     j["best_valid"] = r.best_valid;

@@ -35,7 +35,9 @@ const std::vector<model::ParamSpec>& train_param_specs() {
       {"threads", "0", "torch CPU threads; 0 = cores of the node / ranks on the node"},
       {"device", "cpu", "cpu, cuda or cuda:K"},
       {"bf16", "false", "bf16 autocast with fp32 master weights (CUDA only)"},
-      {"channels_last", "true", "channels-last memory format for activations and conv weights"},
+      {"channels_last", "auto",
+       "channels-last (NHWC) memory format for activations and conv weights: true, false, or auto (measured at "
+       "job start on this machine for this model and shape, cached; worker/autotune.h)"},
       {"adam_impl", "foreach",
        "Adam's implementation: for_loop, foreach (multi-tensor kernels; bitwise equal to for_loop on the CPU) or "
        "fused (CUDA, LibTorch >= 2.0)"},
@@ -76,7 +78,10 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
   t.threads = c.get_int("threads", t.threads);
   t.device = c.get_string("device", t.device);
   t.bf16 = c.get_bool("bf16", t.bf16);
-  t.channels_last = c.get_bool("channels_last", t.channels_last);
+  if (c.has("channels_last") && c.get_string("channels_last") != "auto") {
+    t.channels_last = c.get_bool("channels_last");
+    t.channels_last_auto = false;
+  }
   t.adam_impl = c.get_string("adam_impl", t.adam_impl);
   t.cuda_graph = c.get_bool("cuda_graph", t.cuda_graph);
   t.grad_overlap = c.get_bool("grad_overlap", t.grad_overlap);

@@ -44,6 +44,7 @@ struct TrainBenchResult {
   std::string device;          // "cpu", "cuda:0"
   std::string device_name;     // "cpu", "NVIDIA H200"
   bool channels_last = true;
+  std::string memory_format_source;  // "set", or with channels_last=auto "measured"/"cached" (worker/autotune.h)
   bool bf16 = false;
   std::string adam_impl;
   bool host_data = false;

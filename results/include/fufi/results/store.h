@@ -69,6 +69,9 @@ struct Provenance {
   std::string fufi_version, git_commit, torch_version, cuda, nccl, mpi_library;
   std::string host, device, gpu, rank_group;
   std::string blas, malloc_library;  // fufi::blas_library(), fufi::malloc_library() of the worker
+  // The memory format the job trained in (channels_last | contiguous) and how it was chosen: set | measured |
+  // cached (channels_last=auto, worker/autotune.h). Empty for runners that do not train.
+  std::string memory_format, memory_format_source;
   int ranks = 1;
 };
 

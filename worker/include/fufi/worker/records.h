@@ -29,6 +29,11 @@ struct RunResult {
   std::int64_t peak_memory_bytes = 0;  // process RSS peak on CPU; CUDA allocator peak on GPUs
   std::string device;
   int ranks = 1;
+  // The memory format the job trained in (channels_last | contiguous), and how it was chosen: "set" by the
+  // user's key, or by channels_last=auto "measured" here or "cached" (worker/autotune.h), with the timings.
+  std::string memory_format;
+  std::string memory_format_source;
+  double contiguous_ms = 0, channels_last_ms = 0;
 };
 
 class RecordSink {

@@ -31,7 +31,8 @@ struct TrainConfig {
   std::int64_t threads = 0;           // torch threads; 0: the node's cores / ranks on the node
   std::string device = "cpu";         // cpu | cuda | cuda:K
   bool bf16 = false;                  // CUDA only: bf16 autocast, fp32 master weights
-  bool channels_last = true;          // NHWC activations and conv weights (faster oneDNN kernels on CPU)
+  bool channels_last = true;          // NHWC activations and conv weights; resolved by measurement when auto
+  bool channels_last_auto = true;     // channels_last=auto (the default): autotune.h decides per model and machine
   std::string adam_impl = "foreach";  // for_loop | foreach | fused (CUDA, LibTorch >= 2): adam.h
   bool cuda_graph = false;            // CUDA: replay forward + backward as a CUDA graph (training_step.h)
   bool grad_overlap = true;           // several ranks: all-reduce gradient buckets during backward
