@@ -87,19 +87,20 @@ DocTable defaults_table(const FidelityData& d, const ReportOptions& o, std::vect
     if (!variants.count(kDefaults)) continue;
     const auto& c = variants.at(kDefaults);
     std::vector<Cell> row{Cell{model}, Cell{task}};
-    std::vector<std::string> metrics;
+    std::vector<BeatenMetric> beaten_by;
     for (int m = 0; m < 3; ++m) {
       std::vector<NaiveMean> refs;
       for (const auto& [n, nt] : d.naive_keys)
         if (nt == task) refs.push_back({n, d.naive.at({n, nt}).mean(m)});
       Cell cell{cell_text(c, m, o.with_std)};
-      cell.naive_beats = !naive_below(c.mean(m), refs).empty();
-      if (cell.naive_beats) metrics.push_back(kMetricNames[static_cast<std::size_t>(m)]);
+      beaten_by.push_back({kMetricNames[static_cast<std::size_t>(m)], naive_below(c.mean(m), refs)});
+      cell.naive_beats = !beaten_by.back().by.empty();
       row.push_back(cell);
     }
     row.push_back(Cell{std::to_string(c.done())});
     t.rows.push_back(row);
-    if (!metrics.empty()) beaten.push_back(fmt::format("{} {} at its defaults: {}", model, task, join(metrics, ", ")));
+    const std::string what = beaten_metrics(beaten_by);
+    if (!what.empty()) beaten.push_back(fmt::format("{} {} at its defaults: {}", model, task, what));
   }
   if (!d.naive_keys.empty()) t.rule_before.push_back(t.rows.size());
   for (const auto& [n, task] : d.naive_keys) {

@@ -112,7 +112,7 @@ Fig6Data group_fig6(const SweepJobs& sweep) {
 // A configuration's metric cells, each flagged (‡) when a naive row's mean is lower; the flags are collected.
 std::vector<Cell> metric_cells(Fig6Data& d, const WidthDepth& key, const CellStats& c, bool with_std, bool collect) {
   std::vector<Cell> cells;
-  std::vector<std::string> metrics, by;
+  std::vector<BeatenMetric> beaten;
   for (int m = 0; m < 3; ++m) {
     std::vector<NaiveMean> refs;
     for (const auto& k : d.naive_keys) refs.push_back({k, d.naive.at(k).mean(m)});
@@ -120,14 +120,10 @@ std::vector<Cell> metric_cells(Fig6Data& d, const WidthDepth& key, const CellSta
     Cell cell{cell_text(c, m, with_std)};
     cell.naive_beats = !below.empty();
     cells.push_back(cell);
-    if (below.empty()) continue;
-    metrics.push_back(kMetricNames[static_cast<std::size_t>(m)]);
-    for (const auto& n : below)
-      if (std::find(by.begin(), by.end(), n) == by.end()) by.push_back(n);
+    beaten.push_back({kMetricNames[static_cast<std::size_t>(m)], below});
   }
-  if (collect && !metrics.empty())
-    d.beaten.push_back(
-        fmt::format("channels {} depth {}: {} (by {})", key.first, key.second, join(metrics, ", "), join(by, ", ")));
+  const std::string what = beaten_metrics(beaten);
+  if (collect && !what.empty()) d.beaten.push_back(fmt::format("channels {} depth {}: {}", key.first, key.second, what));
   return cells;
 }
 

@@ -65,21 +65,15 @@ Cell measured_cell(const Grid& g, const std::string& key, bool naive, const std:
   return c;
 }
 
-// "srcnn P1: MSE, MAE (by historical by_hour, historical)" for every trained row a naive row beats.
+// "srcnn P1: MSE, MAE (by historical by_hour)" for every trained row a naive row beats.
 std::vector<std::string> naive_flags(const Grid& g) {
   std::vector<std::string> lines;
   for (const auto& [key, label] : g.rows)
     for (const auto& task : g.tasks) {
-      std::vector<std::string> metrics, by;
-      for (int m = 0; m < 3; ++m) {
-        const auto below = naive_beating(g, key, task, m);
-        if (below.empty()) continue;
-        metrics.push_back(kMetricNames[static_cast<std::size_t>(m)]);
-        for (const auto& n : below)
-          if (std::find(by.begin(), by.end(), n) == by.end()) by.push_back(n);
-      }
-      if (!metrics.empty())
-        lines.push_back(fmt::format("{} {}: {} (by {})", label, task, join(metrics, ", "), join(by, ", ")));
+      std::vector<BeatenMetric> beaten;
+      for (int m = 0; m < 3; ++m) beaten.push_back({kMetricNames[static_cast<std::size_t>(m)], naive_beating(g, key, task, m)});
+      const std::string what = beaten_metrics(beaten);
+      if (!what.empty()) lines.push_back(fmt::format("{} {}: {}", label, task, what));
     }
   return lines;
 }

@@ -54,6 +54,19 @@ std::vector<std::string> naive_below(double value, std::vector<NaiveMean> naive)
   return out;
 }
 
+std::string beaten_metrics(const std::vector<BeatenMetric>& per_metric) {
+  std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> groups;  // by -> metrics
+  for (const auto& b : per_metric) {
+    if (b.by.empty()) continue;
+    const auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == b.by; });
+    if (it == groups.end()) groups.push_back({b.by, {b.metric}});
+    else it->second.push_back(b.metric);
+  }
+  std::vector<std::string> parts;
+  for (const auto& [by, metrics] : groups) parts.push_back(join(metrics, ", ") + " (by " + join(by, ", ") + ")");
+  return join(parts, " and ");
+}
+
 std::string naive_flag_note(const std::vector<std::string>& beaten) {
   if (beaten.empty()) return "";
   return "‡ — a naive row beats these trained rows (lower mean): " + join(beaten, "; ") + ".";

@@ -34,6 +34,14 @@ struct NaiveMean {
 // The naive rows whose mean is below `value` (lower is better), best first; none when `value` is NaN.
 std::vector<std::string> naive_below(double value, std::vector<NaiveMean> naive);
 
+// The metrics a naive row beats, each with the naive rows below it, grouped where those agree:
+// "MSE, MAPE (by historical by_hour) and MAE (by historical by_hour, historical)"; "" when none.
+struct BeatenMetric {
+  std::string metric;              // "MSE"
+  std::vector<std::string> by;     // naive_below() of the trained row's mean on it
+};
+std::string beaten_metrics(const std::vector<BeatenMetric>& per_metric);
+
 // The legend under a table with naive rows.
 extern const char* const kNaiveLegend;
 // The footnote listing the trained rows a naive one beats ("what: by whom" each); "" when there are none.

@@ -40,6 +40,11 @@ TEST(ReportNaive, TheRowsBelowAValueAreTheOnesThatBeatIt) {
   EXPECT_EQ(naive_below(50, naive), (std::vector<std::string>{"historical by_hour", "historical"}));
   EXPECT_TRUE(naive_below(17, naive).empty());  // equal is not better
   EXPECT_TRUE(naive_below(kNaN, naive).empty());
+  // Each metric with the rows that beat it, grouped where they agree.
+  EXPECT_EQ(beaten_metrics({{"MSE", {"historical by_hour"}}, {"MAE", {"historical by_hour", "historical"}},
+                            {"MAPE", {"historical by_hour"}}}),
+            "MSE, MAPE (by historical by_hour) and MAE (by historical by_hour, historical)");
+  EXPECT_EQ(beaten_metrics({{"MSE", {}}}), "");
   EXPECT_EQ(naive_flag_note({}), "");
   EXPECT_EQ(naive_flag_note({"srcnn P1: MSE (by historical)"}),
             "‡ — a naive row beats these trained rows (lower mean): srcnn P1: MSE (by historical).");

@@ -125,8 +125,8 @@ TEST(ReportTables, NaiveRowsFollowTheTrainedOnesAndFlagWhatTheyBeat) {
   EXPECT_TRUE(measured.rows[1][3].naive_beats);
   const auto& notes = out.section.footnotes;
   EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const std::string& n) {
-    return n.find("‡ — a naive row beats these trained rows (lower mean): uno P1: MSE, MAE, MAPE (by historical by_hour, "
-                  "historical); plgf P1: MAPE (by historical by_hour)") != std::string::npos;
+    return n.find("‡ — a naive row beats these trained rows (lower mean): uno P1: MSE (by historical by_hour, historical) "
+                  "and MAE, MAPE (by historical by_hour); plgf P1: MAPE (by historical by_hour)") != std::string::npos;
   })) << ::testing::PrintToString(notes);
   EXPECT_NE(out.csv.find("\nhistorical by_hour,P1,mse,3,3,14.9,0,,"), std::string::npos) << out.csv;
 }
