@@ -122,7 +122,7 @@ std::vector<std::string> differing_keys(const std::vector<const JobRow*>& jobs) 
 }
 
 void split_configurations(SweepJobs& sweep, const std::function<std::string(const JobRow&)>& cell_of,
-                          const std::function<std::string(const JobRow&)>& row_of) {
+                          const std::function<std::string(const JobRow&)>& row_of, const std::set<std::string>& shown) {
   std::map<std::string, std::vector<const JobRow*>> cells;
   for (auto& j : sweep.jobs) {
     j.distinct.clear();
@@ -133,7 +133,8 @@ void split_configurations(SweepJobs& sweep, const std::function<std::string(cons
     std::set<std::string> groups;
     for (const auto* j : jobs) groups.insert(j->group_id);
     if (groups.size() < 2) continue;
-    for (const auto& k : differing_keys(jobs)) keys_of_row[row_of(*jobs.front())].insert(k);
+    for (const auto& k : differing_keys(jobs))
+      if (!shown.count(k)) keys_of_row[row_of(*jobs.front())].insert(k);
   }
   if (keys_of_row.empty()) return;
   for (auto& j : sweep.jobs) {

@@ -61,9 +61,11 @@ std::vector<std::string> differing_keys(const std::vector<const JobRow*>& jobs);
 // JobRow::distinct). Where one cell holds jobs of several configurations (group ids), every job of the same
 // `row_of(job)` gets JobRow::distinct naming its values of the keys that differ there, so that an item that keys
 // its rows by row_of(job) + distinct shows one row per configuration. A cell whose configurations no key tells
-// apart stays mixed: CellStats refuses to average it.
+// apart stays mixed: CellStats refuses to average it. `shown` keys are the item's own columns (Figure 5's loss):
+// they never split a row, so a cell mixed in one of them stays mixed.
 void split_configurations(SweepJobs& sweep, const std::function<std::string(const JobRow&)>& cell_of,
-                          const std::function<std::string(const JobRow&)>& row_of);
+                          const std::function<std::string(const JobRow&)>& row_of,
+                          const std::set<std::string>& shown = {});
 
 // A copy of `sweep` split as above for an item whose rows are row_of(job) and whose cells are its rows, per task
 // when `per_task` (the cells of Tables 1 and 2), else across tasks (Figure 4's points).

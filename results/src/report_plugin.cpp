@@ -172,11 +172,12 @@ ItemOutput build_plugin(const ReportItem& item, const SweepJobs& input, const Re
   std::vector<std::string> prov;
   ItemOutput out = start_item(item, input, prov);
   Section& s = out.section;
-  // A model's cells are its own loss and DualFocal, per task; several configurations of one get a row each.
+  // A model's cells are its own loss and DualFocal, per task; several configurations of one get a row each, except
+  // for the loss the figure compares (two own losses of one model stay one cell, which then refuses to average).
   SweepJobs sweep = input;
   split_configurations(
       sweep, [](const JobRow& j) { return j.model + "\n" + j.task + (j.loss == "dualfocal" ? "\ndual" : "\nown"); },
-      [](const JobRow& j) { return j.model; });
+      [](const JobRow& j) { return j.model; }, {"loss"});
   PluginData d = group_jobs(sweep);
   MissingNotes notes;
   add_plugin_table(out, d, fig, o, prov, notes);

@@ -94,3 +94,17 @@ TEST(ReportData, SplittingNamesTheKeysThatTellConfigurationsApart) {
   EXPECT_TRUE(c.mixed());
   EXPECT_TRUE(report::differing_keys(c.jobs).empty());
 }
+
+TEST(ReportData, KeysAnItemShowsItselfNeverSplitARow) {
+  auto own = test::job_row("urbanfm", "P2", 1, 19, 2.2, 0.3), other = test::job_row("urbanfm", "P2", 1, 21, 2.4, 0.3);
+  other.loss = "l1";
+  other.group_id = "urbanfm-l1";
+  auto dual = test::job_row("urbanfm", "P2", 1, 18, 2.1, 0.3);
+  dual.loss = "dualfocal";
+  dual.group_id = "urbanfm-dual";
+  auto sweep = test::sweep_of("s", {own, other, dual});
+  report::split_configurations(
+      sweep, [](const report::JobRow& j) { return j.model + (j.loss == "dualfocal" ? " dual" : " own"); },
+      [](const report::JobRow& j) { return j.model; }, {"loss"});
+  for (const auto& j : sweep.jobs) EXPECT_EQ(j.distinct, "") << j.loss;  // the own-loss cell stays mixed
+}
