@@ -45,15 +45,18 @@ int run(const ReportArgs& a) {
 
 void add_report_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<ReportArgs>();
-  std::vector<std::string> items;
-  for (const auto& item : results::report_items())
-    items.push_back("  " + item.id + ": " + item.title + " (sweep " + item.sweep + ")");
+  std::vector<std::string> items, ids;
+  for (const auto& item : results::report_items()) {
+    items.push_back("  " + item.id + ": " + item.title +
+                    (item.sweep.empty() ? " (the sweeps of the items it checks)" : " (sweep " + item.sweep + ")"));
+    ids.push_back(item.id);
+  }
   auto* cmd = app.add_subcommand(
       "report", "Regenerate the paper's tables and figures from a results DB (read-only), with the paper's numbers "
                 "beside the measured ones. See docs/REPORT.md. Items:\n" + join(items, "\n"));
   cmd->add_option("--db", a->db, "Results database")->required();
   cmd->add_option("--out", a->out, "Output directory (created)")->required();
-  cmd->add_option("--only", a->only, "Comma-separated items (default: all): table1,table2,fig4,fig5,fig6,fig7");
+  cmd->add_option("--only", a->only, "Comma-separated items (default: all): " + join(ids, ","));
   cmd->add_option("--format", a->format, "Table formats: md (always), tex, csv")->capture_default_str();
   cmd->add_flag("--std", a->with_std, "Show mean ± std over seeds in the tables (CSV always has std)");
   cmd->add_option("--sweep", a->sweeps, "ITEM=SWEEP: read ITEM from another sweep (e.g. table1=demo; repeatable)")

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -61,13 +62,26 @@ ReportOptions checked(const ReportOptions& options) {
   for (const auto& id : o.only)
     FUFI_CHECK(contains(ids, id), UsageError, "--only: unknown name '{}'{}; valid: {}", id, did_you_mean(id, ids),
                join(ids, ", "));
-  for (const auto& [id, sweep] : o.sweeps)
+  for (const auto& [id, sweep] : o.sweeps) {
     FUFI_CHECK(contains(ids, id), UsageError, "--sweep: unknown item '{}'{}; valid: {}", id, did_you_mean(id, ids),
                join(ids, ", "));
+    for (const auto& entry : catalogue())
+      FUFI_CHECK(entry.item().id != id || !entry.item().sweep.empty(), UsageError,
+                 "--sweep: item '{}' has no sweep of its own: it reads those of {} (give those, e.g. --sweep table1={})",
+                 id, join(entry.reads(), ", "), sweep);
+  }
   for (const auto& f : o.formats)
     FUFI_CHECK(contains(kFormats, f), UsageError, "--format: unknown name '{}'{}; valid: {}", f, did_you_mean(f, kFormats),
                join(kFormats, ", "));
   return o;
+}
+
+// The sweep an item reads: the one --sweep names for it, else its own.
+std::string sweep_of_item(const std::string& id, const ReportOptions& o) {
+  if (o.sweeps.count(id)) return o.sweeps.at(id);
+  for (const auto& entry : catalogue())
+    if (entry.item().id == id) return entry.item().sweep;
+  return id;
 }
 
 // Writes the items' files into one directory, drawing figures with gnuplot when it is there.
@@ -98,10 +112,17 @@ class ReportWriter {
     if (o_.draw) draw(item, s);
   }
 
-  void write_index(const std::vector<Section>& sections) {
+  // verdict.txt: the verdict sentence alone (scripts/demo ends with it).
+  void write_verdict(const std::string& verdict) {
+    write_file_atomically((dir_ / "verdict.txt").string(), verdict + "\n");
+    result_.files.push_back("verdict.txt");
+  }
+
+  void write_index(const std::vector<Section>& sections, const std::string& verdict) {
     std::string index = "# fufi report\n\nDatabase: `" + o_.db_label +
                         "`. The PLGF paper's tables and figures, measured numbers beside the paper's; see docs/REPORT.md. "
                         "Open `index.html` in a browser to see everything on one page.\n\n";
+    if (!verdict.empty()) index += "**Verdict** (Table 1's sweep): " + verdict + "\n\n";
     for (const auto& s : sections) {
       std::vector<std::string> links;
       for (const auto& l : s.links) links.push_back(fmt::format("[{}]({})", l, l));
@@ -153,15 +174,26 @@ ReportResult write_report(const ReportOptions& options) {
   ReportResult result;
   ReportWriter writer(o, result);
   std::vector<Section> sections;
+  std::map<std::string, SweepJobs> read;  // by sweep name: items that share a sweep read it once
+  auto sweep_named = [&](const std::string& name) -> const SweepJobs& {
+    auto it = read.find(name);
+    if (it == read.end()) it = read.emplace(name, read_sweep_jobs(db, name)).first;
+    return it->second;
+  };
   for (const auto& entry : catalogue()) {
     const ReportItem& item = entry.item();
     if (!o.only.empty() && !contains(o.only, item.id)) continue;
-    const auto sweep = read_sweep_jobs(db, o.sweeps.count(item.id) ? o.sweeps.at(item.id) : item.sweep);
-    ItemOutput out = entry.build(sweep, o);
+    SweepSet sweeps;
+    for (const auto& id : entry.reads()) sweeps[id] = sweep_named(sweep_of_item(id, o));
+    ItemOutput out = entry.build(sweeps, o);
     writer.write_item(item, out);
+    if (item.id == "table1" && !out.summary.empty()) {
+      result.verdict = out.summary;
+      writer.write_verdict(out.summary);
+    }
     sections.push_back(std::move(out.section));
   }
-  writer.write_index(sections);
+  writer.write_index(sections, result.verdict);
   return result;
 }
 

@@ -1,6 +1,7 @@
 #include "report_data.h"
 
 #include <cmath>
+#include <map>
 
 #include "fufi/results/report_stats.h"
 
@@ -25,6 +26,15 @@ constexpr const char* kJobsSql = R"SQL(
     LEFT JOIN provenance p ON p.job_id = j.job_id
     WHERE sw.name = ?1
     ORDER BY j.model, j.task, sj.variant, j.seed, j.job_id)SQL";
+
+// Every job's resolved configuration, for the items that read keys beyond the columns (naive references'
+// context modes, the fidelity switches).
+constexpr const char* kConfigSql = R"SQL(
+    SELECT c.job_id, c.key, c.value
+    FROM sweeps sw
+    JOIN sweep_jobs sj ON sj.sweep_id = sw.sweep_id
+    JOIN job_config c ON c.job_id = sj.job_id
+    WHERE sw.name = ?1)SQL";
 
 JobRow job_row(Statement& s) {
   JobRow r;
@@ -64,7 +74,17 @@ SweepJobs read_sweep_jobs(Database& db, const std::string& name) {
   out.data = sweep.column_text(1);
   auto s = db.prepare(kJobsSql);
   s.bind(1, name);
-  while (s.step()) out.jobs.push_back(job_row(s));
+  std::map<std::string, std::size_t> index;
+  while (s.step()) {
+    out.jobs.push_back(job_row(s));
+    index[out.jobs.back().job_id] = out.jobs.size() - 1;
+  }
+  auto config = db.prepare(kConfigSql);
+  config.bind(1, name);
+  while (config.step()) {
+    const auto it = index.find(config.column_text(0));
+    if (it != index.end()) out.jobs[it->second].config[config.column_text(1)] = config.column_text(2);
+  }
   return out;
 }
 
@@ -74,8 +94,75 @@ std::vector<const JobRow*> all_rows(const SweepJobs& sweep) {
   return out;
 }
 
+std::map<std::string, std::string> configuration_of(const JobRow& job) {
+  std::map<std::string, std::string> c = job.config;
+  c.erase("seed");
+  const std::pair<const char*, const std::string*> columns[] = {{"model", &job.model}, {"task", &job.task},
+                                                               {"data", &job.data},   {"loss", &job.loss},
+                                                               {"channels", &job.channels}, {"depth", &job.depth}};
+  for (const auto& [key, value] : columns)
+    if (!c.count(key) && !value->empty()) c[key] = *value;
+  return c;
+}
+
+std::vector<std::string> differing_keys(const std::vector<const JobRow*>& jobs) {
+  std::vector<std::map<std::string, std::string>> configs;
+  std::set<std::string> keys;
+  for (const auto* j : jobs) {
+    configs.push_back(configuration_of(*j));
+    for (const auto& [k, v] : configs.back()) keys.insert(k);
+  }
+  std::vector<std::string> out;
+  for (const auto& k : keys) {
+    std::set<std::string> values;
+    for (const auto& c : configs) values.insert(c.count(k) ? c.at(k) : "(unset)");
+    if (values.size() > 1) out.push_back(k);
+  }
+  return out;
+}
+
+void split_configurations(SweepJobs& sweep, const std::function<std::string(const JobRow&)>& cell_of,
+                          const std::function<std::string(const JobRow&)>& row_of, const std::set<std::string>& shown) {
+  std::map<std::string, std::vector<const JobRow*>> cells;
+  for (auto& j : sweep.jobs) {
+    j.distinct.clear();
+    cells[cell_of(j)].push_back(&j);
+  }
+  std::map<std::string, std::set<std::string>> keys_of_row;  // row -> the keys that tell its configurations apart
+  for (const auto& [cell, jobs] : cells) {
+    std::set<std::string> groups;
+    for (const auto* j : jobs) groups.insert(j->group_id);
+    if (groups.size() < 2) continue;
+    for (const auto& k : differing_keys(jobs))
+      if (!shown.count(k)) keys_of_row[row_of(*jobs.front())].insert(k);
+  }
+  if (keys_of_row.empty()) return;
+  for (auto& j : sweep.jobs) {
+    const auto it = keys_of_row.find(row_of(j));
+    if (it == keys_of_row.end()) continue;
+    const auto config = configuration_of(j);
+    std::string parts;
+    for (const auto& k : it->second)
+      parts += (parts.empty() ? "" : ", ") + k + "=" + (config.count(k) ? config.at(k) : "(unset)");
+    j.distinct = " [" + parts + "]";
+  }
+}
+
+SweepJobs split_rows(const SweepJobs& sweep, const std::function<std::string(const JobRow&)>& row_of, bool per_task) {
+  SweepJobs out = sweep;
+  split_configurations(
+      out, [&](const JobRow& j) { return per_task ? row_of(j) + "\n" + j.task : row_of(j); }, row_of);
+  return out;
+}
+
+std::string base_key(const std::string& row_key) {
+  const auto at = row_key.find(" [");
+  return at == std::string::npos ? row_key : row_key.substr(0, at);
+}
+
 std::vector<double> CellStats::values(int metric) const {
   std::vector<double> v;
+  if (mixed()) return v;  // never an average over configurations
   for (const auto* j : jobs)
     if (j->done() && !std::isnan(j->metric[metric])) v.push_back(j->metric[metric]);
   return v;
@@ -83,6 +170,7 @@ std::vector<double> CellStats::values(int metric) const {
 
 std::vector<double> CellStats::of(double JobRow::*field) const {
   std::vector<double> v;
+  if (mixed()) return v;
   for (const auto* j : jobs)
     if (j->done() && !std::isnan(j->*field)) v.push_back(j->*field);
   return v;

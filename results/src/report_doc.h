@@ -1,7 +1,8 @@
 #pragma once
 // The report's document model (private to fufi_results): sections of text lines and tables, rendered to
-// Markdown, LaTeX (booktabs) and HTML by report_render.cpp. Inline text may hold `code` spans only; each
-// renderer escapes the rest.
+// Markdown, LaTeX (booktabs) and HTML by report_render.cpp. Inline text (text blocks, footnotes) may hold
+// `code`, **bold** and _italic_ spans, which each renderer turns into its own markup; it escapes the rest.
+// Cells and captions are plain text.
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@ struct Cell {
   std::string text;
   int rank = 0;        // 1: best (bold), 2: second (underlined; italic in Markdown)
   bool dagger = false; // Welch's test against the reference row: p < 0.05
+  bool naive_beats = false;  // ‡: a naive reference (no trained parameters) has a lower mean than this trained row
 };
 
 struct DocTable {

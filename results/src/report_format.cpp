@@ -31,6 +31,7 @@ std::string fmt_params_m(double x) { return std::isnan(x) ? "—" : fmt::format(
 std::string fmt_seconds(double x) { return std::isnan(x) ? "—" : fmt::format("{:.3g}", x); }
 
 std::string cell_text(const CellStats& c, int metric, bool with_std) {
+  if (c.mixed()) return "mixed";
   const double m = c.mean(metric);
   if (std::isnan(m)) return "—";
   std::string text = fmt_metric(m);
@@ -60,6 +61,16 @@ std::string describe_data(const std::string& identity) {
                      : lower.find("bikenyc") != std::string::npos ? "BikeNYC"
                                                                  : "a dataset";
   return fmt::format("{} (data root `{}`, named by its path)", name, d->root);
+}
+
+std::string unmeasured_runner(const std::vector<const JobRow*>& rows) {
+  bool fake = false, noop = false;
+  for (const auto* j : rows) {
+    if (!j->done()) continue;
+    fake = fake || j->device == "fixture";
+    noop = noop || j->device == "noop";
+  }
+  return fake ? "fixture metrics" : noop ? "noop runner's zero metrics" : "";
 }
 
 std::vector<std::string> provenance_lines(const SweepJobs& sweep, const std::vector<const JobRow*>& rows) {
@@ -96,6 +107,14 @@ bool is_taxibj(const std::vector<const JobRow*>& rows) {
 }
 
 void note_missing(MissingNotes& notes, const std::string& what, const CellStats& cell) {
+  if (cell.mixed()) {
+    const auto keys = differing_keys(cell.jobs);
+    std::vector<std::string> groups;
+    for (const auto& g : cell.groups) groups.push_back("`" + g.substr(0, 12) + "`");
+    notes.mixed.push_back(fmt::format("{}: {} configurations ({}){}", what, cell.groups.size(), join(groups, ", "),
+                                      keys.empty() ? ", which no configuration key tells apart"
+                                                   : ", differing in " + join(keys, ", ")));
+  }
   std::vector<std::string> jobs;
   for (const auto* j : cell.jobs) {
     if (j->done()) continue;
@@ -125,6 +144,11 @@ std::string run_command(const SweepJobs& sweep, const ReportItem& item, const st
 
 void add_missing_footnotes(Section& s, const MissingNotes& notes, const SweepJobs& sweep, const ReportItem& item,
                            const std::string& db_label) {
+  if (!notes.mixed.empty()) {
+    s.footnotes.push_back("mixed: jobs of several configurations fall in one cell of this item, and the report never "
+                          "averages different configurations (give them their own sweep, or `--sweep ITEM=SWEEP`):");
+    for (const auto& l : notes.mixed) s.footnotes.push_back(l);
+  }
   if (!sweep.present) {
     s.footnotes.push_back(fmt::format("— : sweep `{}` is not in this database; run it: {}", sweep.name,
                                       run_command(sweep, item, db_label, false)));

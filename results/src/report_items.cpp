@@ -22,6 +22,13 @@ const std::vector<CatalogueEntry>& catalogue() {
       {{"fig7", "Figure 7: DualFocal as a plug-in loss on all tasks", "fig7_dualfocal_all_tasks",
         "sweeps/fig7_dualfocal_all_tasks.toml", true},
        build_fig7},
+      {{"fidelity", "Fidelity: each open choice of the paper, flipped one at a time (test MSE, MAE, MAPE vs. defaults)",
+        "fidelity", "sweeps/fidelity.toml", false},
+       build_fidelity},
+      // No sweep of its own: it reads those of the items whose claims it checks (and their --sweep overrides).
+      {{"claims", "Claims: does each claim of the paper hold on the measured numbers?", "", "", false},
+       {"table1", "table2", "fig4", "fig5", "fig6"},
+       build_claims},
   };
   return items;
 }
@@ -34,7 +41,9 @@ const std::vector<std::pair<std::string, std::string>> kAblations{
     {"wo_film", "w/o FiLM"},
     {"wo_local_global", "w/o Local-Global Fusion"},
     {"wo_context_gate", "w/o Context-Gated Attention"},
-    {"wo_dualfocal", "w/o DualFocal"},
+    {"wo_dualfocal", "w/o DualFocal"},  // sweeps before both readings were rows (one variant)
+    {"wo_dualfocal_mse", "w/o DualFocal (MSE)"},
+    {"wo_dualfocal_nofocal", "w/o DualFocal (no focal factor)"},
     {"wo_logarithmic", "w/o Logarithmic"},
 };
 

@@ -45,14 +45,14 @@ PluginData group_jobs(const SweepJobs& sweep) {
   PluginData d;
   std::set<std::string> models, tasks;
   for (const auto& j : sweep.jobs) {
-    auto& c = d.cells[{j.model, j.task}];
+    auto& c = d.cells[{j.model + j.distinct, j.task}];
     if (j.loss == "dualfocal") {
       c.dual.add(j);
     } else {
       c.own.add(j);
       c.own_losses.insert(j.loss);
     }
-    models.insert(j.model);
+    models.insert(j.model + j.distinct);
     tasks.insert(j.task);
   }
   d.models.assign(models.begin(), models.end());
@@ -92,7 +92,7 @@ void add_plugin_table(ItemOutput& out, PluginData& d, const PluginFigure& fig, c
         const double own = c.own.mean(k), dual = c.dual.mean(k);
         const double change = relative_change_percent(dual, own);
         const auto w = welch_t_test(c.own.values(k), c.dual.values(k));
-        const auto [paper, paper_text] = paper_change(m, task, k);
+        const auto [paper, paper_text] = paper_change(base_key(m), task, k);
         std::vector<Cell> row{Cell{m}, Cell{task}, Cell{kMetricNames[static_cast<std::size_t>(k)]},
                               Cell{cell_text(c.own, k, o.with_std) + (own_loss.empty() ? "" : " (" + own_loss + ")")},
                               Cell{cell_text(c.dual, k, o.with_std)}, Cell{fmt_pct(change), 0, w.valid && w.p < kAlpha}};
@@ -168,10 +168,16 @@ const PluginFigure kFig5{"Measured beside the paper's quoted changes (§Generali
 const PluginFigure kFig7{"Measured: own loss vs. DualFocal, change in % (paper: figure only)", false, plot_fig7,
                          [](const PluginData&) { return std::string("1500,500"); }};
 
-ItemOutput build_plugin(const ReportItem& item, const SweepJobs& sweep, const ReportOptions& o, const PluginFigure& fig) {
+ItemOutput build_plugin(const ReportItem& item, const SweepJobs& input, const ReportOptions& o, const PluginFigure& fig) {
   std::vector<std::string> prov;
-  ItemOutput out = start_item(item, sweep, prov);
+  ItemOutput out = start_item(item, input, prov);
   Section& s = out.section;
+  // A model's cells are its own loss and DualFocal, per task; several configurations of one get a row each, except
+  // for the loss the figure compares (two own losses of one model stay one cell, which then refuses to average).
+  SweepJobs sweep = input;
+  split_configurations(
+      sweep, [](const JobRow& j) { return j.model + "\n" + j.task + (j.loss == "dualfocal" ? "\ndual" : "\nown"); },
+      [](const JobRow& j) { return j.model; }, {"loss"});
   PluginData d = group_jobs(sweep);
   MissingNotes notes;
   add_plugin_table(out, d, fig, o, prov, notes);

@@ -1,4 +1,6 @@
 // Renderers of the report's document model: Markdown (GitHub), LaTeX (booktabs) and HTML.
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "report_doc.h"
@@ -7,21 +9,56 @@ namespace fufi::results::report {
 
 namespace {
 
-// Splits inline text into (is_code, text) runs at backticks.
-std::vector<std::pair<bool, std::string>> code_runs(const std::string& text) {
-  std::vector<std::pair<bool, std::string>> runs;
-  bool code = false;
-  std::string current;
-  for (char c : text) {
+// Inline Markdown as the report writes it: `code`, **bold** and _italic_ (GitHub's rules, reduced to what the
+// report uses: an underscore opens emphasis only at the start of a word and closes it only at the end of one,
+// so `by_hour` and `p_vs_plgf` stay words; a delimiter without its partner is text).
+struct Run {
+  bool code = false, bold = false, italic = false;
+  std::string text;
+};
+
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+bool closes_italic(const std::string& t, std::size_t i) {
+  return t[i] == '_' && i > 0 && t[i - 1] != ' ' && (i + 1 == t.size() || !word_char(t[i + 1]));
+}
+
+bool opens_italic(const std::string& t, std::size_t i) {
+  if (t[i] != '_' || (i > 0 && word_char(t[i - 1])) || i + 1 >= t.size() || t[i + 1] == ' ') return false;
+  for (std::size_t j = i + 2; j < t.size() && t[j] != '`'; ++j)
+    if (closes_italic(t, j)) return true;
+  return false;
+}
+
+std::vector<Run> inline_runs(const std::string& text) {
+  std::vector<Run> runs;
+  Run current;
+  auto flush = [&] {
+    if (!current.text.empty()) runs.push_back(current);
+    current.text.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     if (c == '`') {
-      if (!current.empty()) runs.emplace_back(code, current);
-      current.clear();
-      code = !code;
-    } else {
-      current += c;
+      flush();
+      current.code = !current.code;
+      continue;
     }
+    if (!current.code && c == '*' && i + 1 < text.size() && text[i + 1] == '*' &&
+        (current.bold || text.find("**", i + 2) != std::string::npos)) {
+      flush();
+      current.bold = !current.bold;
+      ++i;
+      continue;
+    }
+    if (!current.code && (current.italic ? closes_italic(text, i) : opens_italic(text, i))) {
+      flush();
+      current.italic = !current.italic;
+      continue;
+    }
+    current.text += c;
   }
-  if (!current.empty()) runs.emplace_back(code, current);
+  flush();
   return runs;
 }
 
@@ -39,6 +76,7 @@ std::string md_cell(const Cell& c) {
   else if (c.rank == 2 && !out.empty()) out = "_" + out + "_";
   if (partial) out += "\\*";
   if (c.dagger) out += "†";
+  if (c.naive_beats) out += "‡";
   return out;
 }
 
@@ -65,6 +103,7 @@ std::string tex_escape(const std::string& text) {
   replace_all("↓", "$\\downarrow$");
   replace_all("↑", "$\\uparrow$");
   replace_all("†", "$^\\dagger$");
+  replace_all("‡", "$^\\ddagger$");
   replace_all("Δ", "$\\Delta$");
   replace_all("→", "$\\rightarrow$");
   replace_all("×", "$\\times$");
@@ -74,7 +113,12 @@ std::string tex_escape(const std::string& text) {
 
 std::string tex_inline(const std::string& text) {
   std::string out;
-  for (const auto& [code, run] : code_runs(text)) out += code ? "\\texttt{" + tex_escape(run) + "}" : tex_escape(run);
+  for (const auto& r : inline_runs(text)) {
+    std::string t = r.code ? "\\texttt{" + tex_escape(r.text) + "}" : tex_escape(r.text);
+    if (r.italic) t = "\\emph{" + t + "}";
+    if (r.bold) t = "\\textbf{" + t + "}";
+    out += t;
+  }
   return out;
 }
 
@@ -85,12 +129,18 @@ std::string tex_cell(const Cell& c) {
   else if (c.rank == 2 && !text.empty()) out = "\\underline{" + out + "}";
   if (partial) out += "*";
   if (c.dagger) out += "$^\\dagger$";
+  if (c.naive_beats) out += "$^\\ddagger$";
   return out;
 }
 
 std::string html_inline(const std::string& text) {
   std::string out;
-  for (const auto& [code, run] : code_runs(text)) out += code ? "<code>" + html_escape(run) + "</code>" : html_escape(run);
+  for (const auto& r : inline_runs(text)) {
+    std::string t = r.code ? "<code>" + html_escape(r.text) + "</code>" : html_escape(r.text);
+    if (r.italic) t = "<i>" + t + "</i>";
+    if (r.bold) t = "<b>" + t + "</b>";
+    out += t;
+  }
   return out;
 }
 
@@ -101,6 +151,7 @@ std::string html_cell(const Cell& c) {
   else if (c.rank == 2 && !text.empty()) out = "<u>" + out + "</u>";
   if (partial) out += "*";
   if (c.dagger) out += "†";
+  if (c.naive_beats) out += "‡";
   return out;
 }
 

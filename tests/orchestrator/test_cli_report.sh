@@ -17,10 +17,12 @@ for s in table1 table2_ablation fig4_efficiency fig5_dualfocal_plugin fig6_width
   expect 0 "0 failed" "$FUFI" sweep "$SWEEPS/$s.toml" --db "$R/paper.db" --runner fixture --data-root "$R/root" \
     --set device=cpu --quiet
 done
+expect 0 "0 failed" "$FUFI" sweep "$SWEEPS/fidelity.toml" --db "$R/paper.db" --runner fixture --quiet  # synthetic data
 expect 0 "report: " "$FUFI" report --db "$R/paper.db" --out "$R/paper"
-for item in table1 table2 fig4 fig5 fig6 fig7; do
+for item in table1 table2 fig4 fig5 fig6 fig7 fidelity claims; do
   for ext in md tex csv; do check_file "$R/paper/$item.$ext"; done
 done
+check_file "$R/paper/verdict.txt"
 for item in fig4 fig5 fig6 fig7; do
   check_file "$R/paper/$item.dat"
   check_file "$R/paper/$item.gp"
@@ -32,14 +34,22 @@ done
 check_file "$R/paper/index.md"
 check_file "$R/paper/index.html"
 command -v gnuplot >/dev/null 2>&1 || echo "skip: gnuplot absent, report figures not drawn"
-# Fixture numbers are labelled as such; all 13 models x 4 tasks are in Table 1 and no cell is missing.
+# Fixture numbers are labelled as such; all 13 models and the 3 naive references x 4 tasks are in Table 1 (3 tables
+# of 13 rows and a header, 2 Delta rows, 3 naive rows in the measured table) and no cell is missing.
 expect 0 "fixture metrics (not measured)" cat "$R/paper/table1.md"
-expect 0 "Sweep \`table1\`: 260 of 260 jobs done" cat "$R/paper/table1.md"
-if [ "$(grep -c '^| plgf |' "$R/paper/table1.md")" -eq 3 ] && [ "$(grep -c '^| ' "$R/paper/table1.md")" -eq 44 ] && ! grep -q 'Jobs not done' "$R/paper/table1.md"; then
+expect 0 "Sweep \`table1\`: 320 of 320 jobs done" cat "$R/paper/table1.md"
+expect 0 "| historical by_hour (naive) |" cat "$R/paper/table1.md"
+if [ "$(grep -c '^| plgf |' "$R/paper/table1.md")" -eq 3 ] && [ "$(grep -c '^| ' "$R/paper/table1.md")" -eq 47 ] && ! grep -q 'Jobs not done' "$R/paper/table1.md"; then
   passed=$((passed + 1))
 else
   echo "FAIL: table1.md lacks rows or has missing cells"; failed=$((failed + 1))
 fi
+# The verdict is one sentence on Table 1's sweep; the claims read every paper sweep; the fidelity switches are named
+# from the jobs' configurations.
+expect 0 "On sweep table1 (fixture metrics, not measured), task P1 (5 seeds): " cat "$R/paper/verdict.txt"
+expect 0 "fixture metrics (not measured): on them the rule gives" cat "$R/paper/claims.md"
+expect 0 "| 7 | each ablation hurts | Table 2 |" cat "$R/paper/claims.md"
+expect 0 "| plgf | P1 | focal_sample | loss_focal: (default) → sample |" cat "$R/paper/fidelity.md"
 expect 0 "| wo_context_gate | P1 | mse |" "$FUFI" query "$R/paper.db" --sql \
   "SELECT variant, task, 'mse' AS m FROM v_jobs WHERE sweep = 'table2_ablation' AND variant = 'wo_context_gate' LIMIT 1" --format md
 # Same DB, same bytes (figures aside); the DB is not modified by a report. (The index lists the figure
@@ -85,6 +95,7 @@ TOML
 expect 0 "4 done" "$FUFI" sweep "$R/tiny.toml" --db "$R/tiny.db" --quiet
 expect 0 "report: " "$FUFI" report --db "$R/tiny.db" --out "$R/tiny" --sweep table1=tiny --sweep fig4=tiny --only table1,fig4 --std
 expect 0 "Device: cpu. Sweep \`tiny\`: 4 of 4 jobs done." cat "$R/tiny/table1.md"
+expect 0 "On sweep tiny, task P1 (2 seeds): " cat "$R/tiny/verdict.txt"
 expect 0 "— not TaxiBJ" cat "$R/tiny/table1.md"
 # PLGF's row holds numbers (mean ± std over the two seeds), not dashes.
 if grep -E '^\| plgf \| [*_]*[0-9.]+ ± [0-9.e+-]+' "$R/tiny/table1.md" >/dev/null && ! grep -q fixture "$R/tiny/table1.md"; then
@@ -102,6 +113,7 @@ expect 2 "--only: unknown name 'tabel1' (did you mean 'table1'?)" "$FUFI" report
 expect 2 "--format: unknown name 'html'" "$FUFI" report --db "$R/tiny.db" --out "$R/x" --format md,html
 expect 2 "--sweep: expected ITEM=SWEEP" "$FUFI" report --db "$R/tiny.db" --out "$R/x" --sweep table1
 expect 2 "--sweep: unknown item 'tabel1'" "$FUFI" report --db "$R/tiny.db" --out "$R/x" --sweep tabel1=tiny
+expect 2 "--sweep: item 'claims' has no sweep of its own" "$FUFI" report --db "$R/tiny.db" --out "$R/x" --sweep claims=tiny
 expect 2 "$R/none.db" "$FUFI" report --db "$R/none.db" --out "$R/x"
 expect 2 "--out" "$FUFI" report --db "$R/tiny.db"
 expect 2 "--runner: unknown runner 'fixtures'" "$FUFI" sweep "$R/tiny.toml" --db "$R/x.db" --runner fixtures

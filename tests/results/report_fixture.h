@@ -35,6 +35,21 @@ inline results::report::JobRow job_row(const std::string& model, const std::stri
   return r;
 }
 
+// A done job of a naive reference (no parameters, nothing trained): `uniform` or `historical`, whose context mode
+// is its `by_hour` key (as the DB's job_config holds it).
+inline results::report::JobRow naive_row(const std::string& model, const std::string& task, int seed, double mse,
+                                         double mae, double mape, bool by_hour = false) {
+  auto r = job_row(model, task, seed, mse, mae, mape);
+  r.config["by_hour"] = by_hour ? "true" : "false";
+  r.group_id += by_hour ? "h" : "";
+  r.job_id = r.group_id + std::to_string(seed) + std::string(64, '0');
+  r.parameters = 0;
+  r.epoch_seconds = results::report::kNaN;
+  r.channels.clear();
+  r.depth.clear();
+  return r;
+}
+
 inline results::report::SweepJobs sweep_of(const std::string& name, std::vector<results::report::JobRow> rows) {
   results::report::SweepJobs s;
   s.present = true;

@@ -39,3 +39,23 @@ TEST(ReportFig4, NothingMeasuredNothingDrawn) {
   EXPECT_TRUE(out.gp.empty());
   EXPECT_EQ(out.section.footnotes.back(), "No model has both a measured MAE and seconds per epoch: the figure is not drawn.");
 }
+
+// Issue #20: Figure 4 once averaged a model's jobs over tasks and variants; each configuration is its own point now.
+TEST(ReportFig4, EachConfigurationIsItsOwnPointNeverAnAverage) {
+  auto p1 = test::job_row("plgf", "P1", 1, 14, 1.9, 0.28);
+  auto p2 = test::job_row("plgf", "P2", 1, 16, 2.1, 0.3);
+  auto wide = test::job_row("plgf", "P1", 1, 13, 1.5, 0.27);
+  wide.channels = "128";
+  wide.group_id = "plgf-wide";
+  const auto out = build_fig4(test::item("fig4"), test::sweep_of("fig4_efficiency", {p1, p2, wide}), {});
+  const auto& t = out.section.blocks[2].table;
+  ASSERT_EQ(t.rows.size(), 3u);
+  EXPECT_EQ(t.rows[0][0].text, "plgf [channels=128, task=P1]");
+  EXPECT_EQ(t.rows[0][3].text, "1.500");
+  EXPECT_EQ(t.rows[1][0].text, "plgf [channels=64, task=P1]");
+  EXPECT_EQ(t.rows[1][3].text, "1.900");
+  EXPECT_EQ(t.rows[1][7].text, "—");  // the paper's PLGF point is one configuration: not beside a split row
+  EXPECT_EQ(t.rows[2][0].text, "plgf [channels=64, task=P2]");
+  EXPECT_EQ(t.rows[2][3].text, "2.100");
+  EXPECT_EQ(out.dat.find("1.833"), std::string::npos) << out.dat;  // (1.9 + 2.1 + 1.5) / 3: nowhere
+}

@@ -47,3 +47,34 @@ TEST(ReportRender, LatexAndHtmlEscapeWhatTheirSyntaxNeeds) {
   EXPECT_NE(page.find("<li><a href=\"#table9\">Table 9: a &amp; b</a></li>"), std::string::npos) << page;
   EXPECT_NE(page.find("Database: <code>my.db</code>"), std::string::npos);
 }
+
+// Issue #14: the legends' Markdown (**bold**, _italic_, `code`) is markup in HTML and LaTeX, never literal; an
+// underscore inside a word (by_hour, p_vs_plgf) stays a character.
+TEST(ReportRender, InlineMarkdownBecomesMarkupAndWordsKeepTheirUnderscores) {
+  Section s;
+  s.id = "t";
+  s.title = "t";
+  s.blocks.push_back(text_block("**bold**: best; _italic_: second; by_hour and `p_vs_plgf`; a lone * and _x."));
+  const std::string html = to_html_body(s);
+  EXPECT_NE(html.find("<b>bold</b>: best; <i>italic</i>: second; by_hour and <code>p_vs_plgf</code>; a lone * and _x."),
+            std::string::npos)
+      << html;
+  // LaTeX: text blocks are comments beside the tables; footnotes are items with markup.
+  s.footnotes.push_back("**bold**: best; _italic_: second; by_hour");
+  const std::string tex = to_latex(s);
+  EXPECT_NE(tex.find("\\item \\textbf{bold}: best; \\emph{italic}: second; by\\_hour"), std::string::npos) << tex;
+  s.footnotes.clear();
+  // Markdown keeps its own markup.
+  EXPECT_NE(to_markdown(s, 1).find("**bold**: best; _italic_: second; by_hour"), std::string::npos);
+  // The ‡ flag in each format.
+  DocTable t;
+  t.header = {"Model", "MSE"};
+  t.right = {false, true};
+  Cell flagged{"15.200"};
+  flagged.naive_beats = true;
+  t.rows = {{Cell{"uno"}, flagged}};
+  s.blocks = {table_block(t)};
+  EXPECT_NE(to_markdown(s, 1).find("| uno | 15.200‡ |"), std::string::npos);
+  EXPECT_NE(to_latex(s).find("15.200$^\\ddagger$"), std::string::npos);
+  EXPECT_NE(to_html_body(s).find("15.200‡"), std::string::npos);
+}

@@ -4,7 +4,8 @@
 //
 // Output (in ReportOptions::out_dir): per table item ITEM.md / ITEM.tex (booktabs) / ITEM.csv; per figure
 // item also ITEM.dat (the plotted numbers) and ITEM.gp (a gnuplot script) and, when gnuplot is available,
-// ITEM.png and ITEM.svg; index.md and index.html link and show everything. Every text file is a pure
+// ITEM.png and ITEM.svg; index.md and index.html link and show everything; verdict.txt holds Table 1's verdict
+// sentence. Every text file is a pure
 // function of the DB's contents and the options (no timestamps, sorted rows, fixed number formats), so
 // golden-file tests can diff them.
 #include <map>
@@ -14,10 +15,10 @@
 namespace fufi::results {
 
 struct ReportItem {
-  std::string id;          // what --only takes: table1, table2, fig4, fig5, fig6, fig7
+  std::string id;          // what --only takes: table1, table2, fig4, fig5, fig6, fig7, fidelity, claims
   std::string title;
-  std::string sweep;       // the sweep whose jobs it reads, by default
-  std::string sweep_file;  // the paper sweep file that fills it (named in "how to run the missing jobs")
+  std::string sweep;       // the sweep whose jobs it reads, by default; "" for claims (it reads other items' sweeps)
+  std::string sweep_file;  // the sweep file that fills it (named in "how to run the missing jobs")
   bool figure = false;
 };
 const std::vector<ReportItem>& report_items();
@@ -38,6 +39,9 @@ struct ReportResult {
   std::vector<std::string> files;     // written, relative to out_dir, in writing order
   std::vector<std::string> warnings;  // e.g. gnuplot not found: figures skipped
   int figures_drawn = 0;
+  // One sentence on Table 1's sweep (also in verdict.txt, index.md and Table 1): per metric the winner and
+  // its margin over the best naive row with Welch's p, and where PLGF lost. "" without table1 or done jobs.
+  std::string verdict;
 };
 
 // UsageError for bad options (naming --only/--format/--sweep and the bad value), InputError for a
