@@ -262,6 +262,9 @@ TEST(Plgf, RecipeIsThePapersAppendixA) {
   EXPECT_EQ(r.get_int("epochs"), 100);
   EXPECT_EQ(r.get_int("batch_size"), 20);
   EXPECT_EQ(r.get_string("loss"), "dualfocal");
+  // The paper is silent on input scaling: PLGF's own default, chosen on validation data (docs/FIDELITY.md).
+  ASSERT_EQ(info.recipes.count("defaults"), 1u);
+  EXPECT_EQ(info.recipes.at("defaults").get_string("scaling"), "train_max");
   const auto defaults = info.defaults();
   EXPECT_EQ(defaults.get_int("channels"), 128);
   EXPECT_EQ(defaults.get_int("depth"), 4);

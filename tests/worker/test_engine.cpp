@@ -279,6 +279,23 @@ TEST_F(Engine, RecipeSitsBetweenDefaultsAndUserKeys) {
   EXPECT_THROW(resolve_job_settings("plgf", Config::from_assignments({"recipe=nope"}), 1), fufi::UsageError);
 }
 
+// A model's own defaults for engine keys (its recipe "defaults", e.g. PLGF's scaling=train_max) sit under the
+// named recipe and the user's keys; fixed scalers set above them mean fixed scaling; other models keep the
+// engine's defaults.
+TEST_F(Engine, ModelDefaultsSitUnderRecipeAndUserKeys) {
+  auto resolve = [](const std::string& model, std::vector<std::string> sets) {
+    return resolve_job_settings(model, Config::from_assignments(sets), 1).train;
+  };
+  EXPECT_EQ(resolve("plgf", {}).scaling, "train_max");
+  EXPECT_EQ(resolve("plgf", {"recipe=plgf"}).scaling, "train_max");
+  EXPECT_EQ(resolve("plgf", {"scaling=fixed"}).scaling, "fixed");
+  const auto fixed = resolve("plgf", {"scaler_x=50"});
+  EXPECT_EQ(fixed.scaling, "fixed");
+  EXPECT_DOUBLE_EQ(fixed.scaler_x, 50);
+  EXPECT_EQ(resolve("urbanfm", {}).scaling, "fixed");
+  EXPECT_EQ(resolve_job_settings("plgf", Config{}, 1).resolved.get_string("scaling"), "train_max");
+}
+
 TEST_F(Engine, TrainsOnRealBikeNYCWithTwoChannelsAndNoExt) {
   const std::string data = std::string(FUFI_SOURCE_DIR) + "/../shared/data/BikeNYC_FUFI_P6";
   if (!fs::exists(data + "/train/X.npy")) GTEST_SKIP() << data << " is absent";

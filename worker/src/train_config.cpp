@@ -149,11 +149,25 @@ Config checkpoint_identity(const Config& resolved) {
   return out;
 }
 
+// The name of the recipe that holds a model's own defaults for engine keys (ModelInfo::recipes).
+constexpr const char* kModelDefaultsRecipe = "defaults";
+
 JobSettings resolve_job_settings(const std::string& model_name, const Config& user, std::uint64_t seed) {
   const auto& info = model::ModelRegistry::instance().get(model_name);
 
-  // The named recipe sits between the engine defaults and the user's keys.
+  // Layers, lowest first: the engine defaults; the model's own defaults for engine keys (its recipe named
+  // "defaults": choices the paper leaves open, made by measurement on validation data, docs/FIDELITY.md); the
+  // named recipe; the user's keys.
   Config merged;
+  if (auto own = info.recipes.find(kModelDefaultsRecipe); own != info.recipes.end()) {
+    merged = own->second;
+    // Fixed scalers set above this layer mean fixed scaling: the model's default scaling yields to them.
+    const Config& named = user.has("recipe") && info.recipes.count(user.get_string("recipe"))
+                              ? info.recipes.at(user.get_string("recipe"))
+                              : Config{};
+    const auto sets = [&](const std::string& k) { return user.has(k) || named.has(k); };
+    if ((sets("scaler_x") || sets("scaler_y")) && !sets("scaling")) merged.erase("scaling");
+  }
   const std::string recipe = user.get_string("recipe", "");
   if (!recipe.empty()) {
     auto it = info.recipes.find(recipe);
@@ -163,7 +177,7 @@ JobSettings resolve_job_settings(const std::string& model_name, const Config& us
       FUFI_THROW(UsageError, "key 'recipe': model '{}' has no recipe '{}'{}; its recipes: {}", model_name, recipe,
                  did_you_mean(recipe, names), names.empty() ? "none" : join(names, ", "));
     }
-    merged = it->second;
+    merged = merged.merged_with(it->second);
   }
   merged = merged.merged_with(user);
 
