@@ -11,6 +11,26 @@ namespace fufi::orchestrator {
 
 namespace {
 
+// Issue #20: a sweep name is bound to its file. The same content (the file copied or moved) or the same
+// path (the file edited) is the same sweep; another file under the same name would take the sweep and its
+// jobs over, so it is refused unless the user asks for it.
+void check_sweep_binding(results::Database& db, const Sweep& sweep, bool replace) {
+  auto q = db.prepare("SELECT file, file_sha256 FROM sweeps WHERE name = ?1");
+  q.bind(1, sweep.name);
+  if (!q.step()) return;
+  const std::string file = q.column_text(0), sha = q.column_text(1);
+  if (sha == sweep.file_sha256 || replace) return;
+  std::error_code e1, e2;
+  const auto a = std::filesystem::weakly_canonical(std::filesystem::absolute(file), e1);
+  const auto b = std::filesystem::weakly_canonical(std::filesystem::absolute(sweep.file), e2);
+  if (!e1 && !e2 && a == b) return;
+  FUFI_THROW(UsageError,
+             "{}: the sweep name '{}' is taken in {} by another file, {} (sha256 {}); give this file another name, "
+             "or pass --replace-sweep to make it the sweep '{}' (jobs the old file has and this one does not are "
+             "then listed as orphaned)",
+             sweep.file, sweep.name, db.path(), file, sha.substr(0, 12), sweep.name);
+}
+
 double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -29,7 +49,17 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
   record.file_text = sweep.file_text;
   record.data = sweep.data.identity();
   record.max_attempts = sweep.max_attempts;
+  check_sweep_binding(store_.database(), sweep, options_.replace_sweep);
   sweep_id_ = store_.register_sweep(record);
+  // The sweep's jobs as the DB knew them, to list those the file no longer has (sync_jobs unlinks them).
+  std::vector<Orphan> before;
+  {
+    auto q = store_.database().prepare(R"SQL(
+      SELECT j.job_id, j.model, j.task, j.seed, j.status FROM sweep_jobs s JOIN jobs j ON j.job_id = s.job_id
+      WHERE s.sweep_id = ?1 AND j.status != 'done' ORDER BY s.position)SQL");
+    q.bind(1, sweep_id_);
+    while (q.step()) before.push_back({q.column_text(0), q.column_text(1), q.column_text(2), q.column_text(4), q.column_int(3)});
+  }
 
   std::vector<results::JobRecord> jobs;
   jobs.reserve(sweep.jobs.size());
@@ -38,11 +68,13 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
     results::JobRecord r;
     static_cast<JobSpec&>(r) = j;
     r.data = record.data;
-    r.run_dir = run_dir_of(j);
+    r.run_dir = stored_run_dir(run_dir_of(j));
     jobs.push_back(std::move(r));
     index_[j.id] = i;
   }
   const auto states = store_.sync_jobs(sweep_id_, jobs, sweep.max_attempts, options_.retry_failed);
+  for (auto& o : before)
+    if (!index_.count(o.id)) orphaned_.push_back(std::move(o));
   run_id_ = store_.begin_run(sweep_id_, options_.run);
 
   state_.resize(sweep.jobs.size());
@@ -68,6 +100,16 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
     }
   }
   counts_.pending = pending_count_;
+}
+
+// jobs.run_dir: relative to the DB's directory when the run directory is under it (the default
+// <DB dir>/runs/<id>), so a sweep directory moved or copied with its DB still resolves (issue #20);
+// absolute when --runs named a directory elsewhere.
+std::string Coordinator::stored_run_dir(const std::string& run_dir) const {
+  const auto db_dir = std::filesystem::absolute(store_.path()).parent_path().lexically_normal();
+  const auto rel = std::filesystem::path(run_dir).lexically_normal().lexically_relative(db_dir);
+  if (rel.empty() || *rel.begin() == "..") return run_dir;
+  return rel.string();
 }
 
 std::string Coordinator::run_dir_of(const SweepJob& job) const {
@@ -186,8 +228,10 @@ void Coordinator::finish(const std::string& job_id, const results::Outcome& outc
     case JobStatus::Failed: {
       ++s.failures;
       ++counts_.failed_attempts;
-      // A configuration the model rejects (bad_config) fails the same way on every attempt: no retry.
-      const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == ErrorClass::BadConfig;
+      // A configuration the model rejects (bad_config) fails the same way on every attempt, and so does one
+      // that does not fit in memory (out_of_memory: the same sizes would be asked for again): no retry.
+      const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == ErrorClass::BadConfig ||
+                         outcome.error_class == ErrorClass::OutOfMemory;
       store_.finish_attempt(job_id, s.attempts, outcome, final);
       if (final) {
         s.status = JobStatus::Failed;

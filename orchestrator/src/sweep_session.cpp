@@ -21,6 +21,7 @@ CoordinatorOptions coordinator_options(const Session& s, const SweepRunOptions& 
   co.data_dir = prepare_data(s.sweep, o.data_cache.empty() ? default_data_cache(o.db_path) : fs::absolute(o.data_cache).string());
   co.fail_fast = o.fail_fast;
   co.retry_failed = o.retry_failed;
+  co.replace_sweep = o.replace_sweep;
   co.slots = std::max(1, groups);
   const auto here = local_provenance();
   co.run = {here.host, world_size, o.ranks_per_job, groups, here.fufi_version, here.git_commit};
@@ -43,6 +44,15 @@ std::unique_ptr<Session> open_session(const std::function<Sweep()>& load, const 
   auto* coordinator = s->coordinator.get();
   coordinator->on_event = [progress, coordinator](const JobEvent& e) { progress->event(e, *coordinator); };
   const auto& n = coordinator->counts();
+  // Never left pending silently: jobs this file no longer has are named on every run (also with --quiet).
+  if (const auto& orphans = coordinator->orphaned(); !orphans.empty()) {
+    std::string list;
+    for (const auto& j : orphans)
+      list += fmt::format("\n  {} {} {} seed {} ({})", j.id.substr(0, 12), j.model, j.task, j.seed, j.status);
+    err << fmt::format("fufi: warning: {}: {} job(s) of sweep '{}' in {} are no longer in this file (a configuration "
+                       "was removed or the file replaced); they will not run and keep their rows:{}\n",
+                       s->sweep.file, orphans.size(), s->sweep.name, o.db_path, list);
+  }
   if (!o.quiet) {
     err << fmt::format("[{}] {} jobs: {} done already, {} failed, {} to run{}; DB {}\n", s->sweep.name, n.total, n.done,
                        n.failed, n.pending, n.requeued ? fmt::format(" ({} re-queued from a sweep that died)", n.requeued) : "",

@@ -30,6 +30,7 @@ struct CoordinatorOptions {
   std::string data_dir;    // what prepare_data() (sweep_data.h) returned: the root, or the synthetic data's cache
   bool fail_fast = false;
   bool retry_failed = false;  // failed jobs get max_attempts new attempts
+  bool replace_sweep = false;  // another file may take over a sweep name already in the DB (--replace-sweep)
   int slots = 1;              // rank groups working in parallel (for the ETA)
   results::RunInfo run;
 };
@@ -46,6 +47,8 @@ class Coordinator {
  public:
   // Recovers jobs a dead sweep left running, registers the sweep and its jobs, and opens a run record.
   // Call while holding the DB's coordinator lock and before any worker starts.
+  // A sweep name is bound to its file (issue #20): when the DB holds the name from another file (another
+  // path and other content) this is a UsageError naming both, unless options.replace_sweep.
   Coordinator(results::ResultsStore& store, const Sweep& sweep, const CoordinatorOptions& options);
 
   // The next job for a free group (marked running), or nothing when none is pending or the sweep stops.
@@ -79,6 +82,13 @@ class Coordinator {
     int failed_attempts = 0;
   };
   const Counts& counts() const { return counts_; }
+  // Jobs the sweep had in the DB that its file no longer has (a configuration removed, or the file
+  // replaced) and that are not done: they will not run, and are listed instead of left pending silently.
+  struct Orphan {
+    std::string id, model, task, status;
+    std::int64_t seed = 0;
+  };
+  const std::vector<Orphan>& orphaned() const { return orphaned_; }
   // Seconds until the queue is empty at the current estimates, with `slots` groups working.
   double eta_seconds() const;
   std::int64_t run_id() const { return run_id_; }
@@ -87,12 +97,14 @@ class Coordinator {
   std::function<void(const JobEvent&)> on_event;
 
  private:
+  std::vector<Orphan> orphaned_;
   struct JobState {
     JobStatus status = JobStatus::Pending;
     int attempts = 0, failures = 0;
     double started = 0;  // steady seconds when it was handed out
   };
   std::string run_dir_of(const SweepJob& job) const;
+  std::string stored_run_dir(const std::string& run_dir) const;
   double rate_for(const SweepJob& job) const;
   std::map<std::string, std::deque<std::size_t>>::const_iterator pick(double* estimate) const;
   void learn(const SweepJob& job, double wall_seconds);
