@@ -21,7 +21,7 @@ struct SweepArgs {
 
 int run(const SweepArgs& a) {
   if (a.plan)
-    return orchestrator::show_sweep_plan({a.file, a.run.db_path, a.overrides, a.run.retry_failed, a.format}, std::cout,
+    return orchestrator::show_sweep_plan({a.file, a.run.db_path, a.overrides, a.run.retry_failed, a.format, a.run.replace_sweep}, std::cout,
                                          std::cerr);
   return orchestrator::run_sweep_file(a.file, a.overrides, a.run, a.runner, std::cout, std::cerr);
 }

@@ -9,11 +9,7 @@
 
 namespace fufi::orchestrator {
 
-namespace {
-
-// Issue #20: a sweep name is bound to its file. The same content (the file copied or moved) or the same
-// path (the file edited) is the same sweep; another file under the same name would take the sweep and its
-// jobs over, so it is refused unless the user asks for it.
+// Issue #20: another file under a taken name would take the sweep and its jobs over silently.
 void check_sweep_binding(results::Database& db, const Sweep& sweep, bool replace) {
   auto q = db.prepare("SELECT file, file_sha256 FROM sweeps WHERE name = ?1");
   q.bind(1, sweep.name);
@@ -30,6 +26,42 @@ void check_sweep_binding(results::Database& db, const Sweep& sweep, bool replace
              "then listed as orphaned)",
              sweep.file, sweep.name, db.path(), file, sha.substr(0, 12), sweep.name);
 }
+
+std::vector<Orphan> orphaned_jobs(results::Database& db, const std::string& sweep_name,
+                                  const std::set<std::string>& file_job_ids) {
+  std::vector<Orphan> out;
+  // Jobs no sweep links any more (sync_jobs unlinks what a file drops): listed on every run of any sweep.
+  auto unlinked = db.prepare(R"SQL(
+    SELECT job_id, model, task, seed, status FROM jobs
+    WHERE status != 'done' AND job_id NOT IN (SELECT job_id FROM sweep_jobs) ORDER BY created_at, job_id)SQL");
+  while (unlinked.step())
+    out.push_back({unlinked.column_text(0), unlinked.column_text(1), unlinked.column_text(2), unlinked.column_text(4),
+                   unlinked.column_int(3)});
+  // Before a run has synced (--plan): the jobs this sweep still links that its file no longer has.
+  if (!file_job_ids.empty()) {
+    auto linked = db.prepare(R"SQL(
+      SELECT j.job_id, j.model, j.task, j.seed, j.status FROM sweeps s JOIN sweep_jobs sj ON sj.sweep_id = s.sweep_id
+      JOIN jobs j ON j.job_id = sj.job_id WHERE s.name = ?1 AND j.status != 'done' ORDER BY sj.position)SQL");
+    linked.bind(1, sweep_name);
+    while (linked.step())
+      if (!file_job_ids.count(linked.column_text(0)))
+        out.push_back({linked.column_text(0), linked.column_text(1), linked.column_text(2), linked.column_text(4),
+                       linked.column_int(3)});
+  }
+  return out;
+}
+
+std::string orphans_warning(const std::string& file, const std::string& db_path, const std::vector<Orphan>& orphans) {
+  if (orphans.empty()) return {};
+  std::string list;
+  for (const auto& j : orphans)
+    list += fmt::format("\n  {} {} {} seed {} ({})", j.id.substr(0, 12), j.model, j.task, j.seed, j.status);
+  return fmt::format("fufi: warning: {}: {} job(s) in {} belong to no sweep file any more (a configuration was removed "
+                     "or a file replaced); they will not run and keep their rows:{}\n",
+                     file, orphans.size(), db_path, list);
+}
+
+namespace {
 
 double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -51,16 +83,6 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
   record.max_attempts = sweep.max_attempts;
   check_sweep_binding(store_.database(), sweep, options_.replace_sweep);
   sweep_id_ = store_.register_sweep(record);
-  // The sweep's jobs as the DB knew them, to list those the file no longer has (sync_jobs unlinks them).
-  std::vector<Orphan> before;
-  {
-    auto q = store_.database().prepare(R"SQL(
-      SELECT j.job_id, j.model, j.task, j.seed, j.status FROM sweep_jobs s JOIN jobs j ON j.job_id = s.job_id
-      WHERE s.sweep_id = ?1 AND j.status != 'done' ORDER BY s.position)SQL");
-    q.bind(1, sweep_id_);
-    while (q.step()) before.push_back({q.column_text(0), q.column_text(1), q.column_text(2), q.column_text(4), q.column_int(3)});
-  }
-
   std::vector<results::JobRecord> jobs;
   jobs.reserve(sweep.jobs.size());
   for (std::size_t i = 0; i < sweep.jobs.size(); ++i) {
@@ -73,8 +95,7 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
     index_[j.id] = i;
   }
   const auto states = store_.sync_jobs(sweep_id_, jobs, sweep.max_attempts, options_.retry_failed);
-  for (auto& o : before)
-    if (!index_.count(o.id)) orphaned_.push_back(std::move(o));
+  orphaned_ = orphaned_jobs(store_.database(), sweep.name, {});
   run_id_ = store_.begin_run(sweep_id_, options_.run);
 
   state_.resize(sweep.jobs.size());

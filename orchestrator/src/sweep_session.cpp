@@ -44,15 +44,8 @@ std::unique_ptr<Session> open_session(const std::function<Sweep()>& load, const 
   auto* coordinator = s->coordinator.get();
   coordinator->on_event = [progress, coordinator](const JobEvent& e) { progress->event(e, *coordinator); };
   const auto& n = coordinator->counts();
-  // Never left pending silently: jobs this file no longer has are named on every run (also with --quiet).
-  if (const auto& orphans = coordinator->orphaned(); !orphans.empty()) {
-    std::string list;
-    for (const auto& j : orphans)
-      list += fmt::format("\n  {} {} {} seed {} ({})", j.id.substr(0, 12), j.model, j.task, j.seed, j.status);
-    err << fmt::format("fufi: warning: {}: {} job(s) of sweep '{}' in {} are no longer in this file (a configuration "
-                       "was removed or the file replaced); they will not run and keep their rows:{}\n",
-                       s->sweep.file, orphans.size(), s->sweep.name, o.db_path, list);
-  }
+  // Never left pending silently: jobs no sweep file has any more are named on every run (also with --quiet).
+  err << orphans_warning(s->sweep.file, o.db_path, coordinator->orphaned());
   if (!o.quiet) {
     err << fmt::format("[{}] {} jobs: {} done already, {} failed, {} to run{}; DB {}\n", s->sweep.name, n.total, n.done,
                        n.failed, n.pending, n.requeued ? fmt::format(" ({} re-queued from a sweep that died)", n.requeued) : "",

@@ -106,6 +106,7 @@ TOML
 expect 0 "2 jobs: 2 done" "$FUFI" sweep "$S/a.toml" --db "$S/bound.db" --runner noop --quiet
 expect 2 "the sweep name 'bound' is taken" "$FUFI" sweep "$S/other/a.toml" --db "$S/bound.db" --runner noop --quiet
 expect 0 "" "$FUFI" sweep "$S/other/a.toml" --db "$S/bound.db" --runner noop --quiet --replace-sweep
+expect 2 "--replace-sweep" "$FUFI" sweep "$S/a.toml" --db "$S/bound.db" --plan  # the plan refuses what the run would
 check "run directories are recorded relative to the DB" test "$("$FUFI" query "$S/bound.db" --format csv \
   --sql "SELECT count(*) AS n FROM jobs WHERE run_dir NOT LIKE 'runs/%'" | tail -1)" = 0
 mkdir -p "$S/rel/sweeps" "$S/elsewhere"

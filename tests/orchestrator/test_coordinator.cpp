@@ -275,7 +275,11 @@ TEST(Coordinator, JobsTheFileNoLongerHasAreListed) {
   ScriptedRunner again;
   std::string output;
   EXPECT_EQ(run(env, again, text, &output), 0) << output;
-  EXPECT_NE(output.find("1 job(s) of sweep 'coord'"), std::string::npos) << output;
+  EXPECT_NE(output.find("1 job(s) in " + env.db + " belong to no sweep file any more"), std::string::npos) << output;
   EXPECT_NE(output.find("uniform P1 seed 2 (failed)"), std::string::npos) << output;
   EXPECT_EQ(output.find("seed 1 (done)"), std::string::npos) << output;  // done jobs are not orphans
+  // And on every later run, not only the one that dropped them.
+  ScriptedRunner third;
+  EXPECT_EQ(run(env, third, text, &output), 0) << output;
+  EXPECT_NE(output.find("uniform P1 seed 2 (failed)"), std::string::npos) << output;
 }
