@@ -71,7 +71,14 @@ double steady_seconds() {
 
 Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const CoordinatorOptions& options)
     : store_(store), sweep_(sweep), options_(options) {
-  counts_.requeued = store_.recover_interrupted();
+  // Jobs a dead sweep left running go back to pending; only those this file still has are announced as
+  // re-queued (the others are orphans, listed as such: issue #20).
+  std::set<std::string> was_running;
+  {
+    auto q = store_.database().prepare("SELECT job_id FROM jobs WHERE status = 'running'");
+    while (q.step()) was_running.insert(q.column_text(0));
+  }
+  store_.recover_interrupted();
 
   results::SweepRecord record;
   record.name = sweep.name;
@@ -96,6 +103,7 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
   }
   const auto states = store_.sync_jobs(sweep_id_, jobs, sweep.max_attempts, options_.retry_failed);
   orphaned_ = orphaned_jobs(store_.database(), sweep.name, {});
+  for (const auto& id : was_running) counts_.requeued += index_.count(id) ? 1 : 0;
   run_id_ = store_.begin_run(sweep_id_, options_.run);
 
   state_.resize(sweep.jobs.size());

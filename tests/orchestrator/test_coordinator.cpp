@@ -207,6 +207,37 @@ TEST(Coordinator, RequeuesJobsADeadSweepLeftRunning) {
   EXPECT_EQ(count(env, "SELECT max(failures) FROM jobs"), 0);  // an interruption is not a failure
 }
 
+// Issue #20: a job a dead sweep left running whose configuration was then removed from the file is not
+// announced as re-queued (it would stay pending for ever): it is listed as orphaned.
+TEST(Coordinator, ARemovedJobADeadSweepLeftRunningIsOrphanedNotRequeued) {
+  Env env("dead_removed");
+  const auto sweep = parse_sweep(kSweep, "coord.toml");
+  std::string running_model;
+  {
+    results::ResultsStore store(env.db);
+    CoordinatorOptions o;
+    o.runs_dir = env.dir + "/runs";
+    Coordinator c(store, sweep, o);
+    auto ticket = c.next("h", "g");
+    ASSERT_TRUE(ticket);
+    running_model = ticket->model;
+    c.begin(ticket->id, -1);
+    c.commit();
+  }
+  const std::string kept = running_model == "uniform" ? "historical" : "uniform";
+  std::string text = kSweep;
+  const std::string axis = "model = [\"uniform\", \"historical\"]";
+  text.replace(text.find(axis), axis.size(), "model = \"" + kept + "\"");
+  env.options.quiet = false;
+  ScriptedRunner runner;
+  std::string output;
+  EXPECT_EQ(run(env, runner, text, &output), 0) << output;
+  EXPECT_EQ(output.find("re-queued"), std::string::npos) << output;
+  // Both seeds of the removed model: the one the dead sweep ran and the one it never started.
+  EXPECT_NE(output.find("2 job(s) in " + env.db + " belong to no sweep file any more"), std::string::npos) << output;
+  EXPECT_NE(output.find(running_model + " P1 seed"), std::string::npos) << output;
+}
+
 TEST(Coordinator, HandsOutTheLongestExpectedJobFirst) {
   Env env("order");
   const char* text = R"(
