@@ -11,13 +11,14 @@ namespace fufi {
 
 namespace {
 
-constexpr std::array<std::pair<ErrorClass, std::string_view>, 6> kErrorClasses{{
+constexpr std::array<std::pair<ErrorClass, std::string_view>, 7> kErrorClasses{{
     {ErrorClass::None, ""},
     {ErrorClass::Diverged, "diverged"},
     {ErrorClass::OutOfMemory, "out_of_memory"},
     {ErrorClass::BadData, "bad_data"},
     {ErrorClass::BadConfig, "bad_config"},
     {ErrorClass::Runtime, "runtime"},
+    {ErrorClass::Io, "io"},
 }};
 
 constexpr std::array<std::pair<JobStatus, std::string_view>, 6> kJobStatuses{{
@@ -67,6 +68,7 @@ ErrorClass error_class(ErrorKind kind) {
     case ErrorKind::Input: return ErrorClass::BadData;
     case ErrorKind::Usage: return ErrorClass::BadConfig;
     case ErrorKind::Runtime: return ErrorClass::Runtime;
+    case ErrorKind::Io: return ErrorClass::Io;
   }
   return ErrorClass::Runtime;
 }
@@ -78,7 +80,8 @@ int exit_code(ErrorClass error_class) {
     case ErrorClass::BadConfig: return kExitUsage;
     case ErrorClass::Diverged:
     case ErrorClass::OutOfMemory:
-    case ErrorClass::Runtime: return kExitRuntime;
+    case ErrorClass::Runtime:
+    case ErrorClass::Io: return kExitRuntime;
   }
   return kExitRuntime;
 }

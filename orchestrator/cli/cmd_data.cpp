@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "option_checks.h"
 #include "fufi/core/error.h"
 #include "fufi/core/strings.h"
 #include "fufi/data/dataset.h"
@@ -89,11 +90,15 @@ void add_data_command(CLI::App& app, int& exit_code) {
   synth->add_option("--preset", synth_args->preset, "small (16->64, 300 samples/task) or paper (32->128, Table 3 sizes)")
       ->capture_default_str();
   synth->add_option("--tasks", synth_args->tasks, "Comma-separated tasks")->capture_default_str();
-  synth->add_option("--seed", synth_args->seed, "Random seed (same seed, same bytes)")->capture_default_str();
-  synth->add_option("--coarse", synth_args->coarse, "Override the preset's coarse grid size");
-  synth->add_option("--upscale", synth_args->upscale, "Override the preset's upscale factor");
-  synth->add_option("--samples", synth_args->samples, "Override the samples per task");
-  synth->add_option("--threads", synth_args->threads, "Generator threads (0 = all cores; output does not depend on it)");
+  synth->add_option("--seed", synth_args->seed, "Random seed (same seed, same bytes)")
+      ->check(integer_at_least(0))  // an unsigned option would otherwise take -1 as 2^64 - 1
+      ->capture_default_str();
+  // Given, they must be positive: 0 is the "preset's value" inside SynthOptions, never a value to ask for.
+  synth->add_option("--coarse", synth_args->coarse, "Override the preset's coarse grid size")->check(integer_at_least(1));
+  synth->add_option("--upscale", synth_args->upscale, "Override the preset's upscale factor")->check(integer_at_least(1));
+  synth->add_option("--samples", synth_args->samples, "Override the samples per task")->check(integer_at_least(1));
+  synth->add_option("--threads", synth_args->threads, "Generator threads (0 = all cores; output does not depend on it)")
+      ->check(integer_at_least(0));
   synth->callback([synth_args, &exit_code] { exit_code = run_synth(*synth_args); });
 
   auto stats_args = std::make_shared<StatsArgs>();

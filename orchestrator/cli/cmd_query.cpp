@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "fufi/core/config.h"
+#include "fufi/core/error.h"
 #include "fufi/core/strings.h"
 #include "fufi/results/query.h"
 
@@ -13,9 +14,12 @@ namespace {
 struct QueryArgs {
   std::string db, what, sql, format = "table";
   std::vector<std::string> where;
+  bool sql_given = false;
 };
 
 int run(const QueryArgs& a) {
+  // An empty --sql is a mistake (an unset shell variable), not a request for the default view.
+  FUFI_CHECK(!a.sql_given || !trim(a.sql).empty(), UsageError, "--sql: empty statement; give one read-only SQL statement");
   results::QueryRequest request;
   request.what = a.what;
   request.sql = a.sql;
@@ -39,9 +43,12 @@ void add_query_command(CLI::App& app, int& exit_code) {
   cmd->add_option("what", a->what, "A view: sweeps (default), jobs, summary, failures, epochs");
   cmd->add_option("--where", a->where, "key=value filter on a column or any config key (repeatable, ANDed)")
       ->allow_extra_args(false);  // one value per --set/--where: a positional after it stays positional
-  cmd->add_option("--sql", a->sql, "One read-only SQL statement instead of a view (see docs/DATABASE.md)");
+  auto* sql = cmd->add_option("--sql", a->sql, "One read-only SQL statement instead of a view (see docs/DATABASE.md)");
   cmd->add_option("--format", a->format, "table, csv, json or md")->capture_default_str();
-  cmd->callback([a, &exit_code] { exit_code = run(*a); });
+  cmd->callback([a, sql, &exit_code] {
+    a->sql_given = sql->count() > 0;
+    exit_code = run(*a);
+  });
 }
 
 }  // namespace fufi::cli

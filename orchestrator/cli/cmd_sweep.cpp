@@ -21,7 +21,7 @@ struct SweepArgs {
 
 int run(const SweepArgs& a) {
   if (a.plan)
-    return orchestrator::show_sweep_plan({a.file, a.run.db_path, a.overrides, a.run.retry_failed, a.format}, std::cout,
+    return orchestrator::show_sweep_plan({a.file, a.run.db_path, a.overrides, a.run.retry_failed, a.format, a.run.replace_sweep}, std::cout,
                                          std::cerr);
   return orchestrator::run_sweep_file(a.file, a.overrides, a.run, a.runner, std::cout, std::cerr);
 }
@@ -49,6 +49,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false);  // one value per --set/--where: a positional after it stays positional
   cmd->add_flag("--fail-fast", a->run.fail_fast, "Stop at the first job that fails for good (default: keep going)");
   cmd->add_flag("--retry-failed", a->run.retry_failed, "Give failed jobs max_attempts new attempts");
+  cmd->add_flag("--replace-sweep", a->run.replace_sweep,
+                "Let this file take over a sweep name another file holds in the DB (its jobs are listed as orphaned)");
   cmd->add_flag("--quiet", a->run.quiet, "No progress output (failures and the final line still print)");
   // Measures the orchestrator itself: jobs do nothing and report zero metrics (use a throwaway DB).
   cmd->add_option("--runner", a->runner, "train (default), noop or fixture")->group("");

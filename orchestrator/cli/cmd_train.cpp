@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "option_checks.h"
 #include "fufi/orchestrator/train_one.h"
 
 namespace fufi::cli {
@@ -14,7 +15,9 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--data", a->data, "Dataset directory, or a TaxiBJ-style root with --task")->required();
   cmd->add_option("--task", a->task, "Task under a root: P1 .. P4");
   cmd->add_option("--set", a->sets, "key=value: model, loss (loss_*) and training keys (epochs, lr, ...)");
-  cmd->add_option("--seed", a->seed, "Seed (model init, data order, dropout)")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed (model init, data order, dropout)")
+      ->check(integer_at_least(0))  // an unsigned option would otherwise take -1 as 18446744073709551615
+      ->capture_default_str();
   cmd->add_option("--out", a->out, "Run directory: checkpoints, epochs.jsonl, metrics.json")->required();
   cmd->add_option("--diagnose", a->diagnose,
                   "Append step diagnostics (gradient norms per module, N2 inputs, attention entropy, activation "

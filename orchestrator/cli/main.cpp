@@ -1,4 +1,6 @@
 // fufi: fine-grained urban flow inference at sweep scale. The entry point only wires subcommands.
+#include <csignal>
+
 #include <algorithm>
 #include <iostream>
 #include <string>
@@ -11,6 +13,9 @@
 #include "fufi/orchestrator/cli_support.h"
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f, RLIMIT_FSIZE) then fails the write with EFBIG, which the atomic writer
+  // reports as an io error naming the file, instead of killing the process mid-write with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"fufi: fine-grained urban flow inference (FUFI) research at sweep scale", "fufi"};
   app.set_version_flag("--version", fufi::version_line());
   app.require_subcommand(1);

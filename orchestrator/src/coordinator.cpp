@@ -9,6 +9,58 @@
 
 namespace fufi::orchestrator {
 
+// Issue #20: another file under a taken name would take the sweep and its jobs over silently.
+void check_sweep_binding(results::Database& db, const Sweep& sweep, bool replace) {
+  auto q = db.prepare("SELECT file, file_sha256 FROM sweeps WHERE name = ?1");
+  q.bind(1, sweep.name);
+  if (!q.step()) return;
+  const std::string file = q.column_text(0), sha = q.column_text(1);
+  if (sha == sweep.file_sha256 || replace) return;
+  std::error_code e1, e2;
+  const auto a = std::filesystem::weakly_canonical(std::filesystem::absolute(file), e1);
+  const auto b = std::filesystem::weakly_canonical(std::filesystem::absolute(sweep.file), e2);
+  if (!e1 && !e2 && a == b) return;
+  FUFI_THROW(UsageError,
+             "{}: the sweep name '{}' is taken in {} by another file, {} (sha256 {}); give this file another name, "
+             "or pass --replace-sweep to make it the sweep '{}' (jobs the old file has and this one does not are "
+             "then listed as orphaned)",
+             sweep.file, sweep.name, db.path(), file, sha.substr(0, 12), sweep.name);
+}
+
+std::vector<Orphan> orphaned_jobs(results::Database& db, const std::string& sweep_name,
+                                  const std::set<std::string>& file_job_ids) {
+  std::vector<Orphan> out;
+  // Jobs no sweep links any more (sync_jobs unlinks what a file drops): listed on every run of any sweep.
+  auto unlinked = db.prepare(R"SQL(
+    SELECT job_id, model, task, seed, status FROM jobs
+    WHERE status != 'done' AND job_id NOT IN (SELECT job_id FROM sweep_jobs) ORDER BY created_at, job_id)SQL");
+  while (unlinked.step())
+    out.push_back({unlinked.column_text(0), unlinked.column_text(1), unlinked.column_text(2), unlinked.column_text(4),
+                   unlinked.column_int(3)});
+  // Before a run has synced (--plan): the jobs this sweep still links that its file no longer has.
+  if (!file_job_ids.empty()) {
+    auto linked = db.prepare(R"SQL(
+      SELECT j.job_id, j.model, j.task, j.seed, j.status FROM sweeps s JOIN sweep_jobs sj ON sj.sweep_id = s.sweep_id
+      JOIN jobs j ON j.job_id = sj.job_id WHERE s.name = ?1 AND j.status != 'done' ORDER BY sj.position)SQL");
+    linked.bind(1, sweep_name);
+    while (linked.step())
+      if (!file_job_ids.count(linked.column_text(0)))
+        out.push_back({linked.column_text(0), linked.column_text(1), linked.column_text(2), linked.column_text(4),
+                       linked.column_int(3)});
+  }
+  return out;
+}
+
+std::string orphans_warning(const std::string& file, const std::string& db_path, const std::vector<Orphan>& orphans) {
+  if (orphans.empty()) return {};
+  std::string list;
+  for (const auto& j : orphans)
+    list += fmt::format("\n  {} {} {} seed {} ({})", j.id.substr(0, 12), j.model, j.task, j.seed, j.status);
+  return fmt::format("fufi: warning: {}: {} job(s) in {} belong to no sweep file any more (a configuration was removed "
+                     "or a file replaced); they will not run and keep their rows:{}\n",
+                     file, orphans.size(), db_path, list);
+}
+
 namespace {
 
 double steady_seconds() {
@@ -19,7 +71,14 @@ double steady_seconds() {
 
 Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const CoordinatorOptions& options)
     : store_(store), sweep_(sweep), options_(options) {
-  counts_.requeued = store_.recover_interrupted();
+  // Jobs a dead sweep left running go back to pending; only those this file still has are announced as
+  // re-queued (the others are orphans, listed as such: issue #20).
+  std::set<std::string> was_running;
+  {
+    auto q = store_.database().prepare("SELECT job_id FROM jobs WHERE status = 'running'");
+    while (q.step()) was_running.insert(q.column_text(0));
+  }
+  store_.recover_interrupted();
 
   results::SweepRecord record;
   record.name = sweep.name;
@@ -29,8 +88,8 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
   record.file_text = sweep.file_text;
   record.data = sweep.data.identity();
   record.max_attempts = sweep.max_attempts;
+  check_sweep_binding(store_.database(), sweep, options_.replace_sweep);
   sweep_id_ = store_.register_sweep(record);
-
   std::vector<results::JobRecord> jobs;
   jobs.reserve(sweep.jobs.size());
   for (std::size_t i = 0; i < sweep.jobs.size(); ++i) {
@@ -38,11 +97,13 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
     results::JobRecord r;
     static_cast<JobSpec&>(r) = j;
     r.data = record.data;
-    r.run_dir = run_dir_of(j);
+    r.run_dir = stored_run_dir(run_dir_of(j));
     jobs.push_back(std::move(r));
     index_[j.id] = i;
   }
   const auto states = store_.sync_jobs(sweep_id_, jobs, sweep.max_attempts, options_.retry_failed);
+  orphaned_ = orphaned_jobs(store_.database(), sweep.name, {});
+  for (const auto& id : was_running) counts_.requeued += index_.count(id) ? 1 : 0;
   run_id_ = store_.begin_run(sweep_id_, options_.run);
 
   state_.resize(sweep.jobs.size());
@@ -68,6 +129,16 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
     }
   }
   counts_.pending = pending_count_;
+}
+
+// jobs.run_dir: relative to the DB's directory when the run directory is under it (the default
+// <DB dir>/runs/<id>), so a sweep directory moved or copied with its DB still resolves (issue #20);
+// absolute when --runs named a directory elsewhere.
+std::string Coordinator::stored_run_dir(const std::string& run_dir) const {
+  const auto db_dir = std::filesystem::absolute(store_.path()).parent_path().lexically_normal();
+  const auto rel = std::filesystem::path(run_dir).lexically_normal().lexically_relative(db_dir);
+  if (rel.empty() || *rel.begin() == "..") return run_dir;
+  return rel.string();
 }
 
 std::string Coordinator::run_dir_of(const SweepJob& job) const {
@@ -186,8 +257,10 @@ void Coordinator::finish(const std::string& job_id, const results::Outcome& outc
     case JobStatus::Failed: {
       ++s.failures;
       ++counts_.failed_attempts;
-      // A configuration the model rejects (bad_config) fails the same way on every attempt: no retry.
-      const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == ErrorClass::BadConfig;
+      // A configuration the model rejects (bad_config) fails the same way on every attempt, and so does one
+      // that does not fit in memory (out_of_memory: the same sizes would be asked for again): no retry.
+      const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == ErrorClass::BadConfig ||
+                         outcome.error_class == ErrorClass::OutOfMemory;
       store_.finish_attempt(job_id, s.attempts, outcome, final);
       if (final) {
         s.status = JobStatus::Failed;

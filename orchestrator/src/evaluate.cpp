@@ -1,6 +1,8 @@
 #include "fufi/orchestrator/evaluate.h"
 
+#include <cmath>
 #include <ostream>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -31,6 +33,17 @@ double loss_of_files(const EvalOptions& o, const model::Loss& loss) {
   return loss.forward(as_tensor(prediction), as_tensor(target)).item<double>();
 }
 
+// Six decimals in the usual range; scientific notation where fixed point would print dozens of digits
+// (an MSE of 1e75 from a diverged model) or none that matter (1e-9).
+std::string table_number(double x) {
+  const double a = std::fabs(x);
+  if (!std::isfinite(x) || a == 0 || (a >= 1e-4 && a < 1e9)) return fmt::format("{:.6f}", x);
+  return fmt::format("{:.6e}", x);
+}
+
+// JSON has no NaN or infinity: null, as in every fufi JSON output.
+std::string json_number(double x) { return std::isfinite(x) ? fmt::format("{}", x) : "null"; }
+
 }  // namespace
 
 int evaluate_files(const EvalOptions& o, std::ostream& out) {
@@ -42,13 +55,14 @@ int evaluate_files(const EvalOptions& o, std::ostream& out) {
   const auto m = data::evaluate_npy_files(o.prediction, o.target);
   const double loss = with_loss ? loss_of_files(o, *loss_fn) : 0.0;
   if (o.format == "json") {
-    const auto loss_fields = with_loss ? fmt::format(", \"loss\": \"{}\", \"loss_value\": {}", o.loss, loss) : "";
-    out << fmt::format("{{\"mse\": {}, \"mae\": {}, \"mape\": {}, \"rmse\": {}, \"cells\": {}{}}}\n", m.mse, m.mae, m.mape,
-                       m.rmse, m.count, loss_fields);
+    const auto loss_fields =
+        with_loss ? fmt::format(", \"loss\": \"{}\", \"loss_value\": {}", o.loss, json_number(loss)) : "";
+    out << fmt::format("{{\"mse\": {}, \"mae\": {}, \"mape\": {}, \"rmse\": {}, \"cells\": {}{}}}\n", json_number(m.mse),
+                       json_number(m.mae), json_number(m.mape), json_number(m.rmse), m.count, loss_fields);
   } else {
-    out << fmt::format("MSE   {:.6f}\nMAE   {:.6f}\nMAPE  {:.6f}\nRMSE  {:.6f}\ncells {}\n", m.mse, m.mae, m.mape, m.rmse,
-                       m.count);
-    if (with_loss) out << fmt::format("loss  {:.6f} ({})\n", loss, o.loss);
+    out << fmt::format("MSE   {}\nMAE   {}\nMAPE  {}\nRMSE  {}\ncells {}\n", table_number(m.mse), table_number(m.mae),
+                       table_number(m.mape), table_number(m.rmse), m.count);
+    if (with_loss) out << fmt::format("loss  {} ({})\n", table_number(loss), o.loss);
   }
   return kExitOk;
 }

@@ -4,22 +4,21 @@
 
 #include "fufi/core/error.h"
 #include "fufi/orchestrator/runner.h"
+#include "fufi/worker/failure.h"
 #include "fufi/orchestrator/sweep_data.h"
 
 namespace fufi::orchestrator {
 
 ErrorClass error_class_of(const std::exception& e) {
-  if (const auto* fe = dynamic_cast<const Error*>(&e)) return error_class(fe->kind());
-  if (dynamic_cast<const std::bad_alloc*>(&e)) return ErrorClass::OutOfMemory;
-  return ErrorClass::Runtime;
+  std::string message;
+  return worker::classify(e, &message);
 }
 
 worker::RunResult failed_result(ErrorClass error_class, const std::exception& e) {
   worker::RunResult r;
   r.status = std::string(to_string(JobStatus::Failed));
   r.error_class = std::string(to_string(error_class));
-  const auto* fe = dynamic_cast<const Error*>(&e);
-  r.error = fe ? fe->message() : e.what();
+  worker::classify(e, &r.error);  // the same human message as the engine's (first line, allocator failures said plainly)
   return r;
 }
 

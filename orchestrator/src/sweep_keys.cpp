@@ -3,6 +3,8 @@
 #include <cstdint>
 
 #include "fufi/core/config.h"
+#include "fufi/core/error.h"
+#include "fufi/core/strings.h"
 #include "fufi/model/losses.h"
 #include "fufi/model/registry.h"
 #include "fufi/worker/train_config.h"
@@ -57,6 +59,21 @@ const char* kind_name(ValueKind kind) {
 const KnownKeys& known_keys() {
   static const KnownKeys keys = collect_keys();
   return keys;
+}
+
+std::string canonical_value(const std::string& key, const std::string& value, const std::string& where) {
+  const auto& kinds = known_keys().kinds.at(key);
+  bool b = false;
+  std::int64_t i = 0;
+  double d = 0;
+  // A key several models share may take several kinds: the strictest reading that fits wins.
+  if (kinds.count(ValueKind::Bool) && parse_bool(value, b)) return b ? "true" : "false";
+  if (kinds.count(ValueKind::Int) && parse_int(value, i)) return std::to_string(i);
+  if (kinds.count(ValueKind::Number) && parse_double(value, d)) return canonical_number(d);
+  if (kinds.count(ValueKind::String)) return value;
+  std::vector<std::string> expected;
+  for (auto k : kinds) expected.emplace_back(kind_name(k));
+  FUFI_THROW(UsageError, "{}: key '{}': expected {}, got '{}'", where, key, join(expected, " or "), value);
 }
 
 }  // namespace fufi::orchestrator

@@ -23,4 +23,11 @@ struct KnownKeys {
 
 const KnownKeys& known_keys();
 
+// The one spelling of `value` for `key` (issue #20): a boolean as true/false (the engine reads yes, on and 1
+// as true too), an integer in decimal, a number as canonical_number, a string as given; so that
+// `safe_n2=true`, `yes` and `1` make one job id. Parsed by the engine's own parsers (fufi/core/config.h), so
+// a value the plan accepts is one the run accepts. UsageError naming `where`, the key, the value and the
+// kinds the key takes when the value is none of them (`--set depth=abc`). `key` must be known.
+std::string canonical_value(const std::string& key, const std::string& value, const std::string& where);
+
 }  // namespace fufi::orchestrator

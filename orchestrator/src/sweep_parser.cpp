@@ -280,7 +280,11 @@ void Parser::parse_data(const toml::node& node) {
   if (!d.synthetic) {
     FUFI_CHECK(synthetic_only_key_.empty(), UsageError, "{}: data.{} applies to synthetic data only",
                where(synthetic_only_at_), synthetic_only_key_);
+    // --data-root is a command-line path: relative to the working directory. A relative data.root is the
+    // file's: relative to the sweep file's directory, so that the working directory never changes the
+    // sweep's data identity (issue #20: a rerun from elsewhere abandoned the interrupted job).
     if (!overrides_.data_root.empty()) d.root = overrides_.data_root;
+    else if (fs::path(d.root).is_relative()) d.root = (fs::absolute(fs::path(path_)).parent_path() / d.root).string();
     d.root = fs::absolute(fs::path(d.root)).lexically_normal().string();
     while (d.root.size() > 1 && d.root.back() == '/') d.root.pop_back();
   } else {
@@ -368,7 +372,7 @@ void Parser::parse_sets() {
   for (const auto& [k, v] : set_overrides.items()) {
     FUFI_CHECK(k != "model" && k != "task" && k != "seed", UsageError, "--set {}: models, tasks and seeds come from the sweep file", k);
     FUFI_CHECK(known_keys().kinds.count(k), UsageError, "--set: unknown key '{}'{}", k, did_you_mean(k, known_keys().names));
-    spec_.sets[k] = SweepValue{normalise_value(v), "--set"};
+    spec_.sets[k] = SweepValue{canonical_value(k, v, "--set"), "--set"};
     if (k == "loss") check_name(spec_.sets[k], "loss", known_keys().losses);
   }
 }

@@ -1,11 +1,14 @@
 #include "fufi/orchestrator/sweep_plan.h"
 
+#include <filesystem>
 #include <ostream>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "fufi/orchestrator/cli_support.h"
+#include "fufi/orchestrator/coordinator.h"
+#include "fufi/results/sqlite.h"
 #include "fufi/results/store.h"
 #include "fufi/results/table.h"
 
@@ -20,6 +23,15 @@ int show_sweep_plan(const SweepPlanOptions& o, std::ostream& out, std::ostream& 
   std::vector<std::string> ids;
   for (const auto& j : sweep.jobs) ids.push_back(j.id);
   const auto states = results::read_job_states(o.db, ids);
+  std::string orphans;
+  if (std::error_code ec; std::filesystem::is_regular_file(o.db, ec)) {
+    // What the run would refuse or report, by the run's own code (read-only: the plan never writes the DB).
+    results::Database db(o.db, results::Database::Mode::ReadOnly);
+    if (db.user_version() > 0) {
+      check_sweep_binding(db, sweep, o.replace_sweep);
+      orphans = orphans_warning(o.file, o.db, orphaned_jobs(db, sweep.name, std::set<std::string>(ids.begin(), ids.end())));
+    }
+  }
 
   results::Table table({"#", "job", "model", "task", "variant", "seed", "epochs", "status", "attempts"});
   for (const char* c : {"#", "seed", "epochs", "attempts"}) table.set_numeric(c);
@@ -41,6 +53,7 @@ int show_sweep_plan(const SweepPlanOptions& o, std::ostream& out, std::ostream& 
   err << fmt::format("{}: {} jobs ({} configurations): {} done, {} failed, {} to run; data {}; max_attempts {}; DB {}\n",
                      sweep.name, sweep.jobs.size(), configurations.size(), done, failed, to_run, sweep.data.identity(),
                      sweep.max_attempts, o.db);
+  err << orphans;
   return kExitOk;
 }
 

@@ -21,6 +21,7 @@ CoordinatorOptions coordinator_options(const Session& s, const SweepRunOptions& 
   co.data_dir = prepare_data(s.sweep, o.data_cache.empty() ? default_data_cache(o.db_path) : fs::absolute(o.data_cache).string());
   co.fail_fast = o.fail_fast;
   co.retry_failed = o.retry_failed;
+  co.replace_sweep = o.replace_sweep;
   co.slots = std::max(1, groups);
   const auto here = local_provenance();
   co.run = {here.host, world_size, o.ranks_per_job, groups, here.fufi_version, here.git_commit};
@@ -43,6 +44,8 @@ std::unique_ptr<Session> open_session(const std::function<Sweep()>& load, const 
   auto* coordinator = s->coordinator.get();
   coordinator->on_event = [progress, coordinator](const JobEvent& e) { progress->event(e, *coordinator); };
   const auto& n = coordinator->counts();
+  // Never left pending silently: jobs no sweep file has any more are named on every run (also with --quiet).
+  err << orphans_warning(s->sweep.file, o.db_path, coordinator->orphaned());
   if (!o.quiet) {
     err << fmt::format("[{}] {} jobs: {} done already, {} failed, {} to run{}; DB {}\n", s->sweep.name, n.total, n.done,
                        n.failed, n.pending, n.requeued ? fmt::format(" ({} re-queued from a sweep that died)", n.requeued) : "",

@@ -79,11 +79,7 @@ int train_one(const TrainOneOptions& o, std::ostream& out, std::ostream& err) {
 
   int rank = 0;
   auto communicator = world_communicator(job, rank);
-  if (o.fresh && rank == 0) {
-    std::filesystem::remove(o.out + "/last.ckpt");
-    std::filesystem::remove(o.out + "/best.ckpt");
-  }
-  if (o.fresh) communicator->barrier();
+  // --fresh (job.resume false): the engine drops the old checkpoints once it holds the run directory's lock.
 
   std::unique_ptr<worker::RecordSink> sink;
   if (rank == 0) sink = std::make_unique<ProgressSink>(o.out, epochs, o.quiet, err);

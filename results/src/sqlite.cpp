@@ -104,7 +104,20 @@ std::string Statement::column_text(int column) const {
 }
 bool Statement::read_only() const { return sqlite3_stmt_readonly(stmt_) != 0; }
 
+void check_database_path(const std::string& path) {
+  constexpr std::size_t kSqliteMaxPathname = 512;  // MAX_PATHNAME of SQLite's unix VFS (os_unix.c)
+  constexpr std::size_t kSuffix = sizeof("-journal") - 1;
+  std::error_code ec;
+  const std::string absolute = std::filesystem::absolute(path, ec).lexically_normal().string();
+  const std::size_t length = ec ? path.size() : absolute.size();
+  FUFI_CHECK(length + kSuffix < kSqliteMaxPathname, UsageError,
+             "{}: the database path is {} characters long as an absolute path; SQLite opens at most {} (with its "
+             "journal's suffix): use a shorter path",
+             path, length, kSqliteMaxPathname - kSuffix - 1);
+}
+
 Database::Database(const std::string& path, Mode mode) : path_(path) {
+  check_database_path(path);
   if (mode == Mode::ReadOnly) {
     std::error_code ec;
     FUFI_CHECK(std::filesystem::is_regular_file(path, ec), InputError, "{}: no such database file", path);

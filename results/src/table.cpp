@@ -1,6 +1,7 @@
 #include "fufi/results/table.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -108,11 +109,16 @@ std::string Table::to_json() const {
   for (std::size_t r = 0; r < rows_.size(); ++r) {
     out += r ? ",\n  {" : "\n  {";
     for (std::size_t c = 0; c < columns_.size(); ++c) {
+      // One type per field whatever the other rows hold: a number in a numeric column, a string otherwise,
+      // and null for an undefined value (an empty cell: SQL NULL) in every column, also in a column whose
+      // rows are all NULL (issue #20: mse_std was "", null or a number depending on the other rows).
       const std::string& cell = rows_[r][c];
       double number = 0;
-      const bool bare = numeric_[c] && parse_double(cell, number);
-      out += fmt::format("{}\"{}\": {}", c ? ", " : "", json_escape(columns_[c]),
-                         bare ? cell : (numeric_[c] && cell.empty() ? "null" : "\"" + json_escape(cell) + "\""));
+      std::string value;
+      if (cell.empty()) value = "null";
+      else if (numeric_[c]) value = parse_double(cell, number) && std::isfinite(number) ? cell : "null";
+      else value = "\"" + json_escape(cell) + "\"";
+      out += fmt::format("{}\"{}\": {}", c ? ", " : "", json_escape(columns_[c]), value);
     }
     out += "}";
   }

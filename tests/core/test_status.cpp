@@ -9,12 +9,13 @@ using namespace fufi;
 
 TEST(Status, ErrorClassesRoundTripThroughText) {
   for (auto c : {ErrorClass::None, ErrorClass::Diverged, ErrorClass::OutOfMemory, ErrorClass::BadData,
-                 ErrorClass::BadConfig, ErrorClass::Runtime})
+                 ErrorClass::BadConfig, ErrorClass::Runtime, ErrorClass::Io})
     EXPECT_EQ(parse_error_class(to_string(c)), c) << to_string(c);
   // The DB and metrics.json hold these words: they never change.
   EXPECT_EQ(to_string(ErrorClass::None), "");
   EXPECT_EQ(to_string(ErrorClass::OutOfMemory), "out_of_memory");
   EXPECT_EQ(to_string(ErrorClass::BadConfig), "bad_config");
+  EXPECT_EQ(to_string(ErrorClass::Io), "io");
 }
 
 TEST(Status, JobStatusesRoundTripThroughText) {
@@ -42,16 +43,19 @@ TEST(Status, OneMappingFromErrorToExitCode) {
   EXPECT_EQ(error_class(ErrorKind::Input), ErrorClass::BadData);
   EXPECT_EQ(error_class(ErrorKind::Usage), ErrorClass::BadConfig);
   EXPECT_EQ(error_class(ErrorKind::Runtime), ErrorClass::Runtime);
+  EXPECT_EQ(error_class(ErrorKind::Io), ErrorClass::Io);
   EXPECT_EQ(exit_code(ErrorClass::None), kExitOk);
   EXPECT_EQ(exit_code(ErrorClass::BadData), kExitUsage);
   EXPECT_EQ(exit_code(ErrorClass::BadConfig), kExitUsage);
   EXPECT_EQ(exit_code(ErrorClass::Diverged), kExitRuntime);
   EXPECT_EQ(exit_code(ErrorClass::OutOfMemory), kExitRuntime);
   EXPECT_EQ(exit_code(ErrorClass::Runtime), kExitRuntime);
+  EXPECT_EQ(exit_code(ErrorClass::Io), kExitRuntime);  // a full disk is not the user's input: exit 1
   // An Error's own exit code is the same mapping.
   EXPECT_EQ(UsageError("x", __FILE__, __LINE__).exit_code(), kExitUsage);
   EXPECT_EQ(InputError("x", __FILE__, __LINE__).exit_code(), kExitUsage);
   EXPECT_EQ(RuntimeError("x", __FILE__, __LINE__).exit_code(), kExitRuntime);
+  EXPECT_EQ(IoError("x", __FILE__, __LINE__).exit_code(), kExitRuntime);
 }
 
 TEST(Status, AJobsExitCodeFollowsItsStatusAndClass) {

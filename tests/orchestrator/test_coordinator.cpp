@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "expect_error.h"
 #include "fufi/core/error.h"
 #include "fufi/data/synth.h"
 #include "fufi/orchestrator/coordinator.h"
@@ -108,6 +109,8 @@ TEST(Coordinator, RunsEveryJobOnceAndARerunRunsNothing) {
   EXPECT_EQ(count(env, "SELECT count(*) FROM epochs"), 8);
   EXPECT_EQ(count(env, "SELECT count(*) FROM results WHERE split = 'test'"), 4);
   EXPECT_EQ(count(env, "SELECT count(*) FROM sweep_runs WHERE status = 'finished'"), 1);
+  // Run directories are recorded relative to the DB's directory: a moved sweep directory still resolves.
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE run_dir = 'runs/' || job_id"), 4);
   // Synthetic data went to the cache next to the DB, once per task.
   EXPECT_TRUE(fs::is_directory(env.dir + "/data/synthetic-small-seed2026-8x4-n20-g" +
                                std::to_string(fufi::data::kSynthGeneratorVersion) + "/P1/train"));
@@ -154,6 +157,17 @@ TEST(Coordinator, ARejectedConfigurationIsNotRetried) {
   EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'failed' AND attempts = 1 AND error_class = 'bad_config'"), 1);
 }
 
+// Issue #20: a job that does not fit in memory asks for the same sizes on every attempt: no retry.
+TEST(Coordinator, AnOutOfMemoryJobIsNotRetried) {
+  Env env("oom");
+  ScriptedRunner runner;
+  runner.fail_on["uniform/2"] = {1, 2};
+  runner.fail_class["uniform/2"] = "out_of_memory";
+  EXPECT_EQ(run(env, runner), 1);
+  EXPECT_EQ(runner.order.size(), 4u);  // one attempt each
+  EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'failed' AND attempts = 1 AND error_class = 'out_of_memory'"), 1);
+}
+
 TEST(Coordinator, FailFastStopsAtTheFirstFinalFailure) {
   Env env("failfast");
   env.options.fail_fast = true;
@@ -193,6 +207,37 @@ TEST(Coordinator, RequeuesJobsADeadSweepLeftRunning) {
   EXPECT_EQ(count(env, "SELECT max(failures) FROM jobs"), 0);  // an interruption is not a failure
 }
 
+// Issue #20: a job a dead sweep left running whose configuration was then removed from the file is not
+// announced as re-queued (it would stay pending for ever): it is listed as orphaned.
+TEST(Coordinator, ARemovedJobADeadSweepLeftRunningIsOrphanedNotRequeued) {
+  Env env("dead_removed");
+  const auto sweep = parse_sweep(kSweep, "coord.toml");
+  std::string running_model;
+  {
+    results::ResultsStore store(env.db);
+    CoordinatorOptions o;
+    o.runs_dir = env.dir + "/runs";
+    Coordinator c(store, sweep, o);
+    auto ticket = c.next("h", "g");
+    ASSERT_TRUE(ticket);
+    running_model = ticket->model;
+    c.begin(ticket->id, -1);
+    c.commit();
+  }
+  const std::string kept = running_model == "uniform" ? "historical" : "uniform";
+  std::string text = kSweep;
+  const std::string axis = "model = [\"uniform\", \"historical\"]";
+  text.replace(text.find(axis), axis.size(), "model = \"" + kept + "\"");
+  env.options.quiet = false;
+  ScriptedRunner runner;
+  std::string output;
+  EXPECT_EQ(run(env, runner, text, &output), 0) << output;
+  EXPECT_EQ(output.find("re-queued"), std::string::npos) << output;
+  // Both seeds of the removed model: the one the dead sweep ran and the one it never started.
+  EXPECT_NE(output.find("2 job(s) in " + env.db + " belong to no sweep file any more"), std::string::npos) << output;
+  EXPECT_NE(output.find(running_model + " P1 seed"), std::string::npos) << output;
+}
+
 TEST(Coordinator, HandsOutTheLongestExpectedJobFirst) {
   Env env("order");
   const char* text = R"(
@@ -217,4 +262,55 @@ channels = 8
   std::vector<std::string> epochs;
   while (auto t = c.next("h", "g")) epochs.push_back(t->settings.get_string("epochs"));
   EXPECT_EQ(epochs, (std::vector<std::string>{"5", "3", "1"}));
+}
+
+// Issue #20: a sweep name is bound to its file. Another file (other path, other content) under the same name
+// is refused naming both, unless --replace-sweep; the same path edited, or the same content elsewhere, is the
+// same sweep.
+TEST(Coordinator, AnotherFileCannotTakeASweepNameOverUnlessAsked) {
+  Env env("binding");
+  ScriptedRunner runner;
+  EXPECT_EQ(run(env, runner), 0);
+  const std::string other = "max_attempts = 3\n" + std::string(kSweep);
+  auto run_file = [&](const std::string& text, const std::string& path, std::string* output) {
+    std::ostringstream out, err;
+    ScriptedRunner r;
+    const int code = run_sweep([&] { return parse_sweep(text, path); }, env.options, r, out, err);
+    *output = out.str() + err.str();
+    return code;
+  };
+  std::string output;
+  test::expect_error<UsageError>([&] { run_file(other, env.dir + "/elsewhere/coord.toml", &output); },
+                                 {"the sweep name 'coord' is taken", "coord.toml", "--replace-sweep"});
+  EXPECT_EQ(run_file(kSweep, env.dir + "/copy/coord.toml", &output), 0) << output;  // same content: same sweep
+  EXPECT_EQ(run_file(other, env.dir + "/copy/coord.toml", &output), 0) << output;   // the same file, edited
+  const std::string third = "max_attempts = 4\n" + std::string(kSweep);
+  test::expect_error<UsageError>([&] { run_file(third, env.dir + "/elsewhere/coord.toml", &output); },
+                                 {env.dir + "/copy/coord.toml", "--replace-sweep"});
+  env.options.replace_sweep = true;
+  EXPECT_EQ(run_file(third, env.dir + "/elsewhere/coord.toml", &output), 0) << output;
+  EXPECT_EQ(count(env, "SELECT count(*) FROM sweeps"), 1);
+}
+
+// Issue #20: jobs a sweep had that its file no longer has (a configuration removed) and that are not done
+// are listed on every run instead of staying pending silently.
+TEST(Coordinator, JobsTheFileNoLongerHasAreListed) {
+  Env env("orphans");
+  ScriptedRunner runner;
+  runner.fail_on["uniform/2"] = {1};
+  runner.fail_class["uniform/2"] = "bad_config";  // failed for good: not done
+  EXPECT_EQ(run(env, runner), 1);
+  std::string text = kSweep;
+  text.replace(text.find("model = [\"uniform\", \"historical\"]"), std::string("model = [\"uniform\", \"historical\"]").size(),
+               "model = \"historical\"");
+  ScriptedRunner again;
+  std::string output;
+  EXPECT_EQ(run(env, again, text, &output), 0) << output;
+  EXPECT_NE(output.find("1 job(s) in " + env.db + " belong to no sweep file any more"), std::string::npos) << output;
+  EXPECT_NE(output.find("uniform P1 seed 2 (failed)"), std::string::npos) << output;
+  EXPECT_EQ(output.find("seed 1 (done)"), std::string::npos) << output;  // done jobs are not orphans
+  // And on every later run, not only the one that dropped them.
+  ScriptedRunner third;
+  EXPECT_EQ(run(env, third, text, &output), 0) << output;
+  EXPECT_NE(output.find("uniform P1 seed 2 (failed)"), std::string::npos) << output;
 }

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -59,4 +60,13 @@ TEST(CoordinatorLock, ASweepDoesNotStartOnALockedDatabase) {
   EXPECT_TRUE(loaded);
   ::close(fd);
   EXPECT_FALSE(std::ifstream(db).good());  // nothing was written
+}
+
+// Issue #20: a DB path SQLite cannot open (over 512 bytes with its journal's suffix) is refused with a message
+// that says why, before the lock file is created beside it.
+TEST(CoordinatorLock, ADatabasePathTooLongForSQLiteLeavesNoLockFile) {
+  test::ScratchDir dir("lock_long");
+  const std::string db = dir / (std::string(200, 'a') + "/" + std::string(200, 'b') + "/" + std::string(150, 'c') + ".db");
+  test::expect_error<UsageError>([&] { CoordinatorLock lock(db); }, {"characters long", "SQLite opens at most"});
+  EXPECT_FALSE(std::filesystem::exists(db + ".lock"));
 }

@@ -35,6 +35,11 @@ TEST(Runners, ExceptionsGetTheClassOfTheOneMapping) {
   EXPECT_EQ(error_class_of(RuntimeError("x", __FILE__, __LINE__)), ErrorClass::Runtime);
   EXPECT_EQ(error_class_of(std::bad_alloc()), ErrorClass::OutOfMemory);
   EXPECT_EQ(error_class_of(std::runtime_error("x")), ErrorClass::Runtime);
+  EXPECT_EQ(error_class_of(IoError("x", __FILE__, __LINE__)), ErrorClass::Io);
+  // c10's allocator failure (channels=100000) is out_of_memory too, with the engine's human message.
+  const std::runtime_error c10_like("DefaultCPUAllocator: can't allocate memory: you tried to allocate 8 bytes.");
+  EXPECT_EQ(error_class_of(c10_like), ErrorClass::OutOfMemory);
+  EXPECT_EQ(failed_result(ErrorClass::OutOfMemory, c10_like).error.rfind("out of memory: ", 0), 0u);
   const auto r = failed_result(ErrorClass::BadData, InputError("X.npy: bad magic", "src.cpp", 3));
   EXPECT_EQ(r.status, "failed");
   EXPECT_EQ(r.error_class, "bad_data");

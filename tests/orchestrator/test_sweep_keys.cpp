@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "expect_error.h"
+#include "fufi/core/error.h"
 #include "sweep_keys.h"
 
 using namespace fufi::orchestrator;
@@ -27,4 +29,18 @@ TEST(SweepKeys, KindsReadAsWords) {
   EXPECT_STREQ(kind_name(ValueKind::Int), "an integer");
   EXPECT_STREQ(kind_name(ValueKind::Number), "a number");
   EXPECT_STREQ(kind_name(ValueKind::String), "a string");
+}
+
+// Issue #20: one spelling per value in job ids, and a value of the wrong kind refused when the plan is made.
+TEST(SweepKeys, ValuesHaveOneCanonicalSpellingAndAreCheckedByKind) {
+  for (const char* yes : {"true", "yes", "1", "on", "TRUE"}) EXPECT_EQ(canonical_value("safe_n2", yes, "--set"), "true");
+  for (const char* no : {"false", "no", "0", "off"}) EXPECT_EQ(canonical_value("safe_n2", no, "--set"), "false");
+  EXPECT_EQ(canonical_value("epochs", "007", "--set"), "7");
+  EXPECT_EQ(canonical_value("lr", "0.00030", "--set"), canonical_value("lr", "3e-4", "--set"));
+  EXPECT_EQ(canonical_value("loss", "mse", "--set"), "mse");
+  fufi::test::expect_error<fufi::UsageError>([] { canonical_value("depth", "abc", "--set"); },
+                                             {"--set", "key 'depth'", "an integer", "'abc'"});
+  fufi::test::expect_error<fufi::UsageError>([] { canonical_value("safe_n2", "maybe", "--set"); },
+                                             {"key 'safe_n2'", "true or false", "'maybe'"});
+  fufi::test::expect_error<fufi::UsageError>([] { canonical_value("epochs", "2.5", "--set"); }, {"key 'epochs'"});
 }

@@ -63,3 +63,14 @@ TEST(SweepParser, MalformedFilesNameFileLineAndTheNearestName) {
   expect_error(data + "max_attempts = 0\n", {"bad.toml"});
 }
 
+
+// Issue #20: a relative data.root is the sweep file's, not the working directory's; --data-root stays the
+// command line's (relative to the working directory).
+TEST(SweepParser, ARelativeDataRootIsResolvedAgainstTheSweepFilesDirectory) {
+  const std::string text = "seeds = 1\n[data]\nroot = \"../data/TaxiBJ\"\n[axes]\nmodel = \"uniform\"\ntask = \"P1\"\n";
+  EXPECT_EQ(parse_sweep_spec(text, "/repo/sweeps/a.toml", {}).sweep.data.root, "/repo/data/TaxiBJ");
+  EXPECT_EQ(parse_sweep_spec(text, "/elsewhere/copy/sweeps/a.toml", {}).sweep.data.root, "/elsewhere/copy/data/TaxiBJ");
+  SweepOverrides o;
+  o.data_root = "/abs/root";
+  EXPECT_EQ(parse_sweep_spec(text, "/repo/sweeps/a.toml", o).sweep.data.root, "/abs/root");
+}

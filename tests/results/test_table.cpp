@@ -21,6 +21,18 @@ TEST(Table, JsonNumbersAreBareAndEmptyIsNull) {
   EXPECT_EQ(sample().to_json(), "[\n  {\"name\": \"plgf\", \"params\": 3560000},\n  {\"name\": \"a,b \\\"q\\\"\", \"params\": null}\n]\n");
 }
 
+// Issue #20: each JSON field has one type whatever the other rows hold: a column whose rows are all undefined
+// (SQL NULL, e.g. mse_std of single-seed groups) is null, never "", and a numeric cell that JSON cannot hold
+// (nan, inf) is null too.
+TEST(Table, JsonUndefinedIsNullInEveryColumn) {
+  Table t({"model", "mse_std", "mse_mean"});
+  t.set_numeric("mse_mean");
+  t.add_row({"plgf", "", "nan"});
+  t.add_row({"", "", "1.5"});
+  EXPECT_EQ(t.to_json(), "[\n  {\"model\": \"plgf\", \"mse_std\": null, \"mse_mean\": null},\n"
+                         "  {\"model\": null, \"mse_std\": null, \"mse_mean\": 1.5}\n]\n");
+}
+
 TEST(Table, MarkdownAndText) {
   auto md = sample().to_markdown();
   EXPECT_NE(md.find("| name | params |\n|---|---:|"), std::string::npos) << md;

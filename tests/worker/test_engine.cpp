@@ -1,6 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -8,6 +14,7 @@
 
 #include "engine_test_util.h"
 #include "fufi/core/error.h"
+#include "fufi/core/file_lock.h"
 #include "fufi/data/dataset.h"
 #include "fufi/data/metrics.h"
 #include "fufi/data/npy.h"
@@ -385,4 +392,86 @@ TEST_F(Engine, DiagnosisRecordsTheFirstSteps) {
     }
   }
   EXPECT_EQ(lines, 3);
+}
+
+// Issue #20: one writer per run directory. While another process holds RUN_DIR/.lock the job fails with
+// bad_data naming the holder and writes nothing there (no metrics.json, no checkpoint).
+TEST_F(Engine, ASecondWriterOfARunDirectoryIsRefusedAndWritesNothing) {
+  auto dir = fresh_dir("locked");
+  fs::create_directories(dir);
+  RunResult r;
+  {
+    // flock locks belong to open files: a holder in this process conflicts as another process's would.
+    FileLock holder(dir + "/.lock");
+    ASSERT_TRUE(holder.held());
+    r = train("test_tiny_convnet", kTiny, dir);
+  }
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.error_class, "bad_data");
+  EXPECT_NE(r.error.find("another fufi process is writing this run directory (pid " + std::to_string(::getpid()) + " on "),
+            std::string::npos)
+      << r.error;
+  EXPECT_FALSE(fs::exists(dir + "/metrics.json"));
+  EXPECT_FALSE(fs::exists(dir + "/last.ckpt"));
+  EXPECT_FALSE(fs::exists(dir + "/epochs.jsonl"));
+  // The holder is gone: the same directory trains.
+  EXPECT_EQ(train("test_tiny_convnet", kTiny, dir).status, "done");
+}
+
+// Issue #20: a resume never trusts an unreadable checkpoint (a 0-byte file left by a full disk before the
+// atomic writer, or damaged since): it warns and trains from the start, to the uninterrupted result.
+TEST_F(Engine, AnUnreadableLastCheckpointIsNotResumedFrom) {
+  auto whole = fresh_dir("unreadable_whole"), dir = fresh_dir("unreadable");
+  auto w = train("test_tiny_convnet", kTiny, whole);
+  ASSERT_EQ(w.status, "done") << w.error;
+  ASSERT_EQ(train("test_tiny_convnet", kTiny, dir, /*stop_after=*/2).status, "interrupted");
+  std::ofstream(dir + "/last.ckpt", std::ios::trunc).close();  // 0 bytes under the real name
+  testing::internal::CaptureStderr();
+  auto r = train("test_tiny_convnet", kTiny, dir);
+  const std::string err = testing::internal::GetCapturedStderr();
+  ASSERT_EQ(r.status, "done") << r.error;
+  EXPECT_NE(err.find(dir + "/last.ckpt: not a readable checkpoint"), std::string::npos) << err;
+  EXPECT_NE(err.find("not resuming from it"), std::string::npos) << err;
+  EXPECT_EQ(r.test.mse, w.test.mse);
+  std::size_t lines = 0;
+  for (char ch : read(dir + "/epochs.jsonl")) lines += ch == '\n';
+  EXPECT_EQ(lines, 4u);  // epochs 0..3 once each: the interrupted run's records were dropped
+}
+
+// Issue #20: a full disk (here a file-size limit, RLIMIT_FSIZE, in a child process) fails the job with class
+// io naming the file and the OS error; no checkpoint is left 0-byte or torn under its real name and no
+// temporary file is left behind.
+TEST_F(Engine, AFullDiskFailsTheJobAsIoAndLeavesNoTornFile) {
+  // The death test's child re-runs this test in a new process (another pid, so another fresh_dir): it
+  // takes the parent's directory from the environment.
+  const char* inherited = std::getenv("FUFI_TEST_FULL_DISK_DIR");
+  const std::string dir = inherited ? std::string(inherited) : fresh_dir("full_disk");
+  if (!inherited) {
+    fs::create_directories(dir);
+    ::setenv("FUFI_TEST_FULL_DISK_DIR", dir.c_str(), 1);
+  }
+  test::tiny_dataset("shared");  // generated before the limit
+  // A death test in a fresh process (threadsafe style re-executes this binary): torch's and BLAS's thread
+  // pools do not survive a plain fork.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const auto train_on_a_full_disk = [&] {
+    std::signal(SIGXFSZ, SIG_IGN);  // as the fufi executable does: the write fails with EFBIG
+    struct rlimit limit {};
+    limit.rlim_cur = limit.rlim_max = 2048;  // epochs.jsonl and metrics.json fit, a checkpoint does not
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    auto r = train("test_tiny_convnet", kTiny, dir);
+    const bool ok = r.status == "failed" && r.error_class == "io" &&
+                    r.error.find("File too large") != std::string::npos && r.error.find(dir + "/") != std::string::npos;
+    std::fprintf(stderr, "child: %s %s: %s\n", r.status.c_str(), r.error_class.c_str(), r.error.c_str());
+    std::exit(ok ? 0 : 1);
+  };
+  EXPECT_EXIT(train_on_a_full_disk(), ::testing::ExitedWithCode(0), "child: failed io: .*File too large");
+  ::unsetenv("FUFI_TEST_FULL_DISK_DIR");
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    EXPECT_EQ(name.find(".tmp."), std::string::npos) << name;
+    if (name.size() > 5 && name.substr(name.size() - 5) == ".ckpt") ADD_FAILURE() << "a checkpoint was left: " << name;
+  }
+  const std::string metrics = read(dir + "/metrics.json");
+  EXPECT_NE(metrics.find("\"error_class\": \"io\""), std::string::npos) << metrics;
 }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <mutex>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -117,7 +118,11 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
     // Dropout masks come from torch's CPU generator: resuming must continue its stream.
     archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
   }
-  write_file_atomically(path, [&](const std::string& tmp) { archive.save_to(tmp); });
+  // Serialized in memory, then written by the one atomic writer: torch's file writer throws from its
+  // destructor when the disk is full, which ends the process (std::terminate) instead of failing the job.
+  std::ostringstream bytes(std::ios::binary);
+  archive.save_to(bytes);
+  write_file_atomically(path, bytes.str());
 }
 
 CheckpointMeta read_checkpoint_meta(const std::string& path) {

@@ -5,13 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fufi/core/atomic_file.h"
 #include "fufi/core/error.h"
 
 namespace fufi::worker {
 
 StepDiagnosis::StepDiagnosis(const std::string& path, std::int64_t first_steps, double jump_factor)
-    : out_(path, std::ios::app), path_(path), first_steps_(first_steps), jump_factor_(jump_factor) {
-  FUFI_CHECK(out_.good(), InputError, "--diagnose {}: cannot open for writing", path);
+    : path_(path), first_steps_(first_steps), jump_factor_(jump_factor) {
+  append_to_file(path_, "");  // refuses a special file and fails on an unwritable path before training
   FUFI_CHECK(first_steps >= 0 && jump_factor > 1, UsageError, "--diagnose: bad step count or jump factor");
 }
 
@@ -41,9 +42,7 @@ void StepDiagnosis::record(std::int64_t epoch, std::int64_t step, double loss, d
                         {"lr", lr},
                         {"grad_norm", grads},
                         {"probe", probe_.values()}};
-    out_ << line.dump() << "\n";
-    out_.flush();
-    FUFI_CHECK(out_.good(), RuntimeError, "--diagnose {}: write failed", path_);
+    append_to_file(path_, line.dump() + "\n");
     ++lines_;
   }
   if (std::isfinite(loss)) average_ = global_step_ == 0 ? loss : 0.9 * average_ + 0.1 * loss;

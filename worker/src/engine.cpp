@@ -12,6 +12,7 @@
 
 #include "fufi/core/build_info.h"
 #include "fufi/core/error.h"
+#include "fufi/core/file_lock.h"
 #include "fufi/data/dataset.h"
 #include "fufi/data/random.h"
 #include "fufi/model/losses.h"
@@ -194,7 +195,18 @@ CheckpointMeta load_if_resuming(const TrainJob& job, const JobSettings& settings
   const std::string last_path = job.run_dir + "/last.ckpt";
   *resumed = false;
   if (!job.resume || !std::filesystem::exists(last_path)) return fresh_meta(job, settings, spec);
-  CheckpointMeta saved = read_checkpoint_meta(last_path);
+  CheckpointMeta saved;
+  try {
+    saved = read_checkpoint_meta(last_path);
+  } catch (const InputError& e) {
+    // Never trusted: a checkpoint that does not read (0 bytes or torn, left by a full disk before every
+    // write went through the atomic writer, or damaged since) is not the job's state. There is no older
+    // complete state to go back to (best.ckpt has no optimizer state), so the job starts fresh; the first
+    // epoch replaces the file, and the run directory's records past -1 are dropped (RecordSink::begin).
+    fmt::print(stderr, "fufi: warning: {}; not resuming from it: training {} from the start\n", e.message(),
+               job.run_dir);
+    return fresh_meta(job, settings, spec);
+  }
   // Execution-only keys (threads, device, ...) may differ: the job is the same, only where and how fast
   // it runs changed.
   const std::string changed =
@@ -421,16 +433,41 @@ void train_job(const TrainJob& job, RecordSink& sink, Communicator& comm, const 
 
 RunResult run_training(const TrainJob& job, RecordSink& sink, Communicator& comm, const EngineCallbacks& callbacks) {
   RunResult result;
-  try {
-    std::error_code ec;
-    std::filesystem::create_directories(job.run_dir, ec);
-    if (ec) FUFI_THROW(InputError, "{}: cannot create run directory: {}", job.run_dir, ec.message());
-    train_job(job, sink, comm, callbacks, result);
-  } catch (const std::exception& e) {
+  // One writer per run directory (issue #20): rank 0 holds RUN_DIR/.lock for the whole run. Another process
+  // that holds it fails this job with bad_data (exit 2) naming it, and this job then writes nothing there.
+  std::unique_ptr<FileLock> lock;
+  const auto fail = [&](const std::exception& e) {
     result.status = to_string(JobStatus::Failed);
     result.error_class = to_string(classify(e, &result.error));
+  };
+  try {
+    run_agreed(comm, [&] {
+      if (comm.rank() != 0) return;
+      std::error_code ec;
+      std::filesystem::create_directories(job.run_dir, ec);
+      if (ec) FUFI_THROW(InputError, "{}: cannot create run directory: {}", job.run_dir, ec.message());
+      lock = std::make_unique<FileLock>(job.run_dir + "/.lock");
+      FUFI_CHECK(lock->held(), InputError,
+                 "{}: another fufi process is writing this run directory ({}); wait for it to finish or use "
+                 "another run directory",
+                 job.run_dir, lock->holder());
+      if (!job.resume) {
+        // A fresh start that fails before its first checkpoint must not leave the old run's to be resumed.
+        std::filesystem::remove(job.run_dir + "/last.ckpt", ec);
+        std::filesystem::remove(job.run_dir + "/best.ckpt", ec);
+      }
+    });
+    train_job(job, sink, comm, callbacks, result);
+  } catch (const std::exception& e) {
+    fail(e);
   }
-  if (comm.rank() == 0 && result.status != to_string(JobStatus::Interrupted)) sink.result(result);
+  if (comm.rank() == 0 && lock && lock->held() && result.status != to_string(JobStatus::Interrupted)) {
+    try {
+      sink.result(result);
+    } catch (const std::exception& e) {
+      fail(e);  // a job whose metrics.json could not be written (a full disk) is not done
+    }
+  }
   return result;
 }
 

@@ -5,6 +5,20 @@
 
 namespace fufi::worker {
 
+namespace {
+
+// An allocator's refusal, as std::bad_alloc or as the text torch/c10 and CUDA put in their errors
+// ("DefaultCPUAllocator: can't allocate memory: you tried to allocate N bytes", "CUDA out of memory").
+bool is_allocation_failure(const std::exception& e, const std::string& what) {
+  if (dynamic_cast<const std::bad_alloc*>(&e)) return true;
+  for (const char* needle : {"out of memory", "Out of memory", "can't allocate memory", "Cannot allocate memory",
+                             "std::bad_alloc"})
+    if (what.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
 ErrorClass classify(const std::exception& e, std::string* message) {
   *message = e.what();
   if (auto* c = dynamic_cast<const ClassifiedFailure*>(&e)) {
@@ -15,11 +29,15 @@ ErrorClass classify(const std::exception& e, std::string* message) {
     *message = f->message();
     return error_class(f->kind());
   }
-  if (dynamic_cast<const std::bad_alloc*>(&e) || message->find("out of memory") != std::string::npos ||
-      message->find("Out of memory") != std::string::npos)
-    return ErrorClass::OutOfMemory;
   auto nl = message->find('\n');
   if (nl != std::string::npos) message->resize(nl);
+  if (is_allocation_failure(e, e.what())) {
+    // The allocator's own text is for developers; say what happened and what to change.
+    *message = fmt::format("out of memory: an allocation failed ({}); lower batch_size, eval_batch_size or the "
+                           "model's size (channels, depth), or give the job more memory",
+                           dynamic_cast<const std::bad_alloc*>(&e) ? "std::bad_alloc" : *message);
+    return ErrorClass::OutOfMemory;
+  }
   return ErrorClass::Runtime;
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "fufi/core/atomic_file.h"
 #include "fufi/core/error.h"
 #include "fufi/data/dataset.h"
 #include "fufi/data/npy.h"
@@ -12,6 +13,7 @@
 namespace fufi::worker {
 
 InferenceSummary run_inference(const InferenceOptions& o) {
+  checked_output_path(o.out);  // refuse a special file (/dev/null, a FIFO) before the work, not after
   const auto t0 = std::chrono::steady_clock::now();
   FUFI_CHECK(o.batch > 0, UsageError, "--batch must be positive, got {}", o.batch);
   FUFI_CHECK(o.device == "cpu", UsageError, "--device {}: inference runs on the CPU in this build", o.device);

@@ -83,12 +83,7 @@ void RunDirSink::begin(std::int64_t last_epoch) {
   write_file_atomically(path, kept);
 }
 
-void RunDirSink::epoch(const EpochRecord& record) {
-  std::ofstream out(dir_ + "/epochs.jsonl", std::ios::app);
-  out << to_json(record) << "\n";
-  out.flush();
-  if (!out) FUFI_THROW(RuntimeError, "{}/epochs.jsonl: write failed", dir_);
-}
+void RunDirSink::epoch(const EpochRecord& record) { append_to_file(dir_ + "/epochs.jsonl", to_json(record) + "\n"); }
 
 void RunDirSink::result(const RunResult& result) { write_file_atomically(dir_ + "/metrics.json", to_json(result)); }
 

@@ -1,6 +1,7 @@
 #include "fufi/worker/train_config.h"
 
 #include <cmath>
+#include <thread>
 
 #include "fufi/core/error.h"
 #include "fufi/core/strings.h"
@@ -111,7 +112,12 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
              "key 'scaling': train_max fits scaler_x and scaler_y itself; do not set them as well");
   FUFI_CHECK(t.split == "release" || t.split == "7:1:2", UsageError, "key 'split': unknown split '{}' (release, 7:1:2)",
              t.split);
-  FUFI_CHECK(t.threads >= 0, UsageError, "key 'threads': must be >= 0");
+  // More threads than cores x 4 only oversubscribes the machine (threads=100000 hung creating them); the
+  // limit is this machine's, where the plan and the run are checked.
+  const std::int64_t max_threads = 4 * static_cast<std::int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  FUFI_CHECK(t.threads >= 0 && t.threads <= max_threads, UsageError,
+             "key 'threads': must be in [0, {}] (0: all cores; at most 4 x this machine's cores), got {}", max_threads,
+             t.threads);
   FUFI_CHECK(t.grad_bucket_mb > 0 && t.grad_bucket_mb <= 4096, UsageError,
              "key 'grad_bucket_mb': must be in (0, 4096], got {}", t.grad_bucket_mb);
   FUFI_CHECK(t.grad_clip >= 0 && t.weight_decay >= 0, UsageError, "keys 'grad_clip'/'weight_decay': must be >= 0");

@@ -13,6 +13,7 @@ enum class ErrorKind {
   Usage,    // bad command line, unknown key, wrong value: exit 2
   Input,    // bad file or data (names the file and the reason): exit 2
   Runtime,  // a failure while doing valid work: exit 1
+  Io,       // the OS refused a read or write of a file fufi owns (full disk, quota, EIO): exit 1
 };
 
 class Error : public std::runtime_error {
@@ -46,6 +47,14 @@ class RuntimeError : public Error {
  public:
   RuntimeError(std::string message, const char* file, int line)
       : Error(ErrorKind::Runtime, std::move(message), file, line) {}
+};
+
+// A failed write, fsync, rename or read of a file: the message names the path and the OS error (strerror),
+// e.g. "run/last.ckpt: write failed: No space left on device".
+class IoError : public Error {
+ public:
+  IoError(std::string message, const char* file, int line)
+      : Error(ErrorKind::Io, std::move(message), file, line) {}
 };
 
 }  // namespace fufi

@@ -20,6 +20,7 @@ enum class ErrorClass {
   BadData,      // "bad_data": the data is missing or invalid (an InputError)
   BadConfig,    // "bad_config": the model or engine rejected the configuration (a UsageError); never retried
   Runtime,      // "runtime": anything else while doing valid work
+  Io,           // "io": a file could not be written or read (full disk, quota, EIO); an IoError
 };
 
 // A job's (or one attempt's) state.
@@ -53,7 +54,7 @@ std::string_view to_string(RunStatus status);
 ErrorClass parse_error_class(std::string_view text);
 JobStatus parse_job_status(std::string_view text);
 
-// The class of a failure raised as `kind`: Input -> BadData, Usage -> BadConfig, Runtime -> Runtime.
+// The class of a failure raised as `kind`: Input -> BadData, Usage -> BadConfig, Runtime -> Runtime, Io -> Io.
 ErrorClass error_class(ErrorKind kind);
 // The exit code of a failure of this class: 0 for None, 2 for BadData and BadConfig, else 1.
 int exit_code(ErrorClass error_class);

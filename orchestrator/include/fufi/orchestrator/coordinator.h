@@ -16,11 +16,13 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "fufi/orchestrator/runner.h"
 #include "fufi/orchestrator/sweep.h"
+#include "fufi/results/sqlite.h"
 #include "fufi/results/store.h"
 
 namespace fufi::orchestrator {
@@ -30,6 +32,7 @@ struct CoordinatorOptions {
   std::string data_dir;    // what prepare_data() (sweep_data.h) returned: the root, or the synthetic data's cache
   bool fail_fast = false;
   bool retry_failed = false;  // failed jobs get max_attempts new attempts
+  bool replace_sweep = false;  // another file may take over a sweep name already in the DB (--replace-sweep)
   int slots = 1;              // rank groups working in parallel (for the ETA)
   results::RunInfo run;
 };
@@ -42,10 +45,28 @@ struct JobEvent {
   results::Outcome outcome;
 };
 
+// A job the DB holds that no sweep file has any more (see orphaned_jobs).
+struct Orphan {
+  std::string id, model, task, status;
+  std::int64_t seed = 0;
+};
+
+// Issue #20: a sweep name is bound to its file. The same content (the file copied or moved) or the same path
+// (the file edited) is the same sweep; another file under the same name is a UsageError naming both files,
+// unless `replace` (--replace-sweep).
+void check_sweep_binding(results::Database& db, const Sweep& sweep, bool replace);
+// Jobs not done that no sweep links, and (when `file_job_ids` is given, before a run has synced the sweep:
+// --plan) those sweep `sweep_name` links that are not among `file_job_ids`.
+std::vector<Orphan> orphaned_jobs(results::Database& db, const std::string& sweep_name,
+                                  const std::set<std::string>& file_job_ids);
+// "fufi: warning: FILE: N job(s) in DB belong to no sweep file any more ...", one line per job; "" for none.
+std::string orphans_warning(const std::string& file, const std::string& db_path, const std::vector<Orphan>& orphans);
+
 class Coordinator {
  public:
   // Recovers jobs a dead sweep left running, registers the sweep and its jobs, and opens a run record.
   // Call while holding the DB's coordinator lock and before any worker starts.
+  // check_sweep_binding(options.replace_sweep) first: another file cannot take a sweep name over silently.
   Coordinator(results::ResultsStore& store, const Sweep& sweep, const CoordinatorOptions& options);
 
   // The next job for a free group (marked running), or nothing when none is pending or the sweep stops.
@@ -79,6 +100,9 @@ class Coordinator {
     int failed_attempts = 0;
   };
   const Counts& counts() const { return counts_; }
+  // Jobs not done that no sweep links any more (a configuration removed from its file, or the file
+  // replaced): they will not run, and are listed instead of left pending silently (issue #20).
+  const std::vector<Orphan>& orphaned() const { return orphaned_; }
   // Seconds until the queue is empty at the current estimates, with `slots` groups working.
   double eta_seconds() const;
   std::int64_t run_id() const { return run_id_; }
@@ -87,12 +111,14 @@ class Coordinator {
   std::function<void(const JobEvent&)> on_event;
 
  private:
+  std::vector<Orphan> orphaned_;
   struct JobState {
     JobStatus status = JobStatus::Pending;
     int attempts = 0, failures = 0;
     double started = 0;  // steady seconds when it was handed out
   };
   std::string run_dir_of(const SweepJob& job) const;
+  std::string stored_run_dir(const std::string& run_dir) const;
   double rate_for(const SweepJob& job) const;
   std::map<std::string, std::deque<std::size_t>>::const_iterator pick(double* estimate) const;
   void learn(const SweepJob& job, double wall_seconds);

@@ -35,6 +35,7 @@ struct SweepRunOptions {
   int gpus = -1;  // GPUs per node; -1: CUDA_VISIBLE_DEVICES or /proc/driver/nvidia/gpus
   bool fail_fast = false;
   bool retry_failed = false;
+  bool replace_sweep = false;  // --replace-sweep: this file takes over a sweep name another file holds in the DB
   bool quiet = false;
   double heartbeat_seconds = 5;  // how often a running job's heartbeat reaches the DB
 };

@@ -55,6 +55,11 @@ class Statement {
   std::string db_path_;
 };
 
+// UsageError naming PATH when SQLite cannot open it for the length of its absolute path: SQLite's unix VFS
+// takes at most 512 bytes, including the suffix of its journal ("-journal"), so longer paths fail with a
+// bare "unable to open database file". Called before anything is created beside the DB (its .lock).
+void check_database_path(const std::string& path);
+
 class Database {
  public:
   enum class Mode { ReadWrite, ReadOnly };

@@ -31,7 +31,6 @@ class StepDiagnosis {
   std::int64_t lines_written() const { return lines_; }
 
  private:
-  std::ofstream out_;
   std::string path_;
   std::int64_t first_steps_;
   double jump_factor_;

@@ -22,7 +22,7 @@ namespace fufi::worker {
 struct TrainJob : JobSpec {
   std::string data_dir;  // a dataset directory, or a TaxiBJ-style root with `task`
   std::string run_dir;
-  bool resume = true;    // continue from RUN_DIR/last.ckpt when it exists
+  bool resume = true;    // continue from RUN_DIR/last.ckpt when it exists (and reads); false: remove it and best.ckpt
   // Stop (as if killed right after a checkpoint) once this many epochs have run in this call;
   // -1: run to the end. Lets tests and the sweep interrupt a job at an exact point.
   std::int64_t stop_after_epochs = -1;
@@ -39,7 +39,10 @@ struct EngineCallbacks {
 
 // Runs the job. Failures are classified into RunResult (status "failed", error_class, error) and
 // reported to the sink, never swallowed; exit_code_for() maps them to the CLI's exit codes.
-// With several ranks, rank 0 alone writes the run directory and calls the sink.
+// With several ranks, rank 0 alone writes the run directory and calls the sink. Rank 0 holds RUN_DIR/.lock
+// (fufi::FileLock) for the whole run: when another process holds it the job fails with bad_data naming the
+// holder and writes nothing in RUN_DIR. A last.ckpt that does not read is not resumed from (a warning on
+// stderr; the job starts fresh). A failure to write metrics.json fails the job (class io).
 RunResult run_training(const TrainJob& job, RecordSink& sink, Communicator& comm, const EngineCallbacks& callbacks = {});
 
 // 0 for done; 2 for bad_data/bad_config; 1 otherwise. An interrupted run (stop_after_epochs) is 0.

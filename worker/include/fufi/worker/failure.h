@@ -21,8 +21,9 @@ struct ClassifiedFailure : RuntimeError {
 #define FUFI_FAIL(cls, ...) throw ::fufi::worker::ClassifiedFailure(cls, ::fmt::format(__VA_ARGS__), __FILE__, __LINE__)
 
 // The failure class of `e` and its message (first line only for foreign exceptions): a fufi::Error by its
-// kind (fufi::error_class), bad_alloc or an allocator's "out of memory" -> OutOfMemory, ClassifiedFailure ->
-// its class, anything else -> Runtime.
+// kind (fufi::error_class: an IoError -> Io), std::bad_alloc or an allocator's refusal (c10's "can't allocate
+// memory", CUDA's "out of memory") -> OutOfMemory with a message that says so and what to lower,
+// ClassifiedFailure -> its class, anything else -> Runtime. The one classifier of the engine and the sweep.
 ErrorClass classify(const std::exception& e, std::string* message);
 
 // Collective: every rank of `group` calls it at the same point, passing what it caught since the last such
