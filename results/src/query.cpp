@@ -22,6 +22,8 @@ const std::vector<BuiltinView>& builtin_views() {
        "one row per configuration: test metrics as mean and std over the seeds that are done (n)"},
       {"failures", "v_failures", "finished_at, job_id, attempt", "every attempt that failed, was interrupted or cancelled"},
       {"epochs", "v_epochs", "job_id, epoch", "per-epoch training records of every job"},
+      {"orphans", "v_orphans", "created_at, job_id",
+       "jobs no sweep file has any more that are not done: they never run again (a removed configuration)"},
   };
   return views;
 }

@@ -239,8 +239,18 @@ ALTER TABLE provenance ADD COLUMN memory_format TEXT;
 ALTER TABLE provenance ADD COLUMN memory_format_source TEXT;
 )SQL";
 
+// Version 4: jobs that belong to no sweep file any more and are not done (a configuration was removed, or
+// another file took the sweep's name over with --replace-sweep): they never run again, and are listed here
+// instead of staying pending silently (issue #20).
+const char* const kVersion4 = R"SQL(
+CREATE VIEW v_orphans AS
+SELECT j.job_id, j.model, j.task, j.seed, j.status, j.attempts, j.failures, j.created_at, j.run_dir
+FROM jobs j
+WHERE j.status != 'done' AND j.job_id NOT IN (SELECT job_id FROM sweep_jobs);
+)SQL";
+
 const std::vector<const char*>& migrations() {
-  static const std::vector<const char*> list{kVersion1, kVersion2, kVersion3};
+  static const std::vector<const char*> list{kVersion1, kVersion2, kVersion3, kVersion4};
   return list;
 }
 

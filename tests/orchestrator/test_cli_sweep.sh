@@ -73,8 +73,14 @@ expect 2 "$S/none.db: no such database file" "$FUFI" query "$S/none.db"
 expect 2 "format" "$FUFI" query "$Q" --format xml
 
 # --- every sweep file in sweeps/ plans (the paper's expect TaxiBJ, which --plan does not need)
+# byo_example's TorchScript file is written by scripts/example-torchscript-model.py (Python, not in CI): until it
+# exists the plan names it (exit 2).
 for f in "$(dirname "${BASH_SOURCE[0]}")"/../../sweeps/*.toml; do
-  expect 0 "to run" "$FUFI" sweep "$f" --db "$S/plans.db" --plan
+  if [ "$(basename "$f")" = byo_example.toml ] && [ ! -f "$(dirname "$f")/../byo/urbanfm_tiny.pt" ]; then
+    expect 2 "urbanfm_tiny.pt: the TorchScript file does not exist" "$FUFI" sweep "$f" --db "$S/plans.db" --plan
+  else
+    expect 0 "to run" "$FUFI" sweep "$f" --db "$S/plans.db" --plan
+  fi
 done
 
 finish

@@ -313,4 +313,12 @@ TEST(Coordinator, JobsTheFileNoLongerHasAreListed) {
   ScriptedRunner third;
   EXPECT_EQ(run(env, third, text, &output), 0) << output;
   EXPECT_NE(output.find("uniform P1 seed 2 (failed)"), std::string::npos) << output;
+  // `fufi query DB orphans` lists it too (the view v_orphans).
+  results::Database db(env.db, results::Database::Mode::ReadOnly);
+  auto q = db.prepare("SELECT model, seed, status FROM v_orphans");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.column_text(0), "uniform");
+  EXPECT_EQ(q.column_int(1), 2);
+  EXPECT_EQ(q.column_text(2), "failed");
+  EXPECT_FALSE(q.step());
 }

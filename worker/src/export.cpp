@@ -3,17 +3,21 @@
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/serialization/pickler.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
+#include <filesystem>
+#include <string>
 
+#include "fufi/core/atomic_file.h"
 #include "fufi/core/error.h"
 #include "fufi/worker/checkpoint.h"
 
 namespace fufi::worker {
 
 ExportSummary export_state_dict(const std::string& checkpoint, const std::string& out) {
+  // The user's mistakes in --out are usage errors (exit 2), found before the checkpoint is read.
+  const auto parent = std::filesystem::path(out).parent_path();
+  FUFI_CHECK(parent.empty() || std::filesystem::is_directory(parent), InputError,
+             "{}: cannot write the state_dict: the directory {} does not exist", out, parent.string());
+  checked_output_path(out);  // refuses a directory, device, FIFO or socket at `out`
   CheckpointMeta meta;
   auto model = load_model_from_checkpoint(checkpoint, &meta);
   ExportSummary summary;
@@ -39,14 +43,13 @@ ExportSummary export_state_dict(const std::string& checkpoint, const std::string
   pickler.pushIValue(state);
   pickler.stop();
 
-  const std::string tmp = out + ".tmp";
-  std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-  FUFI_CHECK(file, InputError, "{}: cannot write the state_dict: {}", out, std::strerror(errno));
-  caffe2::serialize::PyTorchStreamWriter writer(
-      [&](const void* bytes, std::size_t n) -> std::size_t {
-        file.write(static_cast<const char*>(bytes), static_cast<std::streamsize>(n));
-        return file ? n : 0;
-      });
+  // Serialised in memory, then written by core's one atomic writer (a full disk or a special file at `out` is
+  // a clear error, never a torn file under the real name).
+  std::string bytes;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, std::size_t n) -> std::size_t {
+    bytes.append(static_cast<const char*>(data), n);
+    return n;
+  });
   try {
     writer.writeRecord("data.pkl", pickle.data(), pickle.size());
     // Record names are the pickler's persistent ids: the tensors' positions in its table.
@@ -57,16 +60,10 @@ ExportSummary export_state_dict(const std::string& checkpoint, const std::string
     }
     writer.writeEndOfFile();
   } catch (const c10::Error& e) {
-    std::remove(tmp.c_str());
-    FUFI_THROW(InputError, "{}: cannot write the state_dict: {}", out,
+    FUFI_THROW(RuntimeError, "{}: cannot serialise the state_dict: {}", out,
                std::string(e.what()).substr(0, std::string(e.what()).find('\n')));
   }
-  file.close();
-  if (!file || std::rename(tmp.c_str(), out.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(tmp.c_str());
-    FUFI_THROW(InputError, "{}: cannot write the state_dict: {}", out, reason);
-  }
+  write_file_atomically(out, bytes);
   return summary;
 }
 
