@@ -166,156 +166,201 @@ std::vector<float> route_trips(const City& city, const std::vector<ParcelInfo>& 
 
 }  // namespace
 
-City build_city(std::int64_t size, std::uint64_t seed) {
-  const Districts plan = plan_districts(seed);
-  // Streets and parcels come from their own stream per grid size.
-  Rng rng(mix_seed(seed, kCitySeedSalt, static_cast<std::uint64_t>(size)));
-  City city;
-  city.size = size;
-  const std::size_t n = static_cast<std::size_t>(size * size);
-  city.use.assign(n, kResidential);
-  city.capacity.assign(n, 0.0f);
-  city.parcel.assign(n, -1);
-  const double cell = 1.0 / static_cast<double>(size);
-  auto uv = [&](double r, double c) { return std::pair<double, double>{(c + 0.5) * cell, (r + 0.5) * cell}; };
+namespace {
 
-  const auto rows = arterials(size, rng), cols = arterials(size, rng);
-  std::vector<bool> road_row(static_cast<std::size_t>(size), false), road_col(static_cast<std::size_t>(size), false);
-  for (auto r : rows) road_row[static_cast<std::size_t>(r)] = true;
-  for (auto c : cols) road_col[static_cast<std::size_t>(c)] = true;
+// Builds one city in named steps. The steps draw from one random stream in a fixed order (roads, parcels, metro
+// interchanges, trips), so the same seed and size give the same city byte for byte.
+class CityBuilder {
+ public:
+  CityBuilder(std::int64_t size, std::uint64_t seed)
+      : plan_(plan_districts(seed)),
+        // Streets and parcels come from their own stream per grid size.
+        rng_(mix_seed(seed, kCitySeedSalt, static_cast<std::uint64_t>(size))),
+        size_(size),
+        cell_(1.0 / static_cast<double>(size)) {
+    city_.size = size;
+    const std::size_t n = static_cast<std::size_t>(size * size);
+    city_.use.assign(n, kResidential);
+    city_.capacity.assign(n, 0.0f);
+    city_.parcel.assign(n, -1);
+  }
 
-  std::vector<ParcelInfo> parcels;
-  auto new_parcel = [&](LandUse use, std::int64_t r, std::int64_t c) {
-    parcels.push_back({use, 0.0, r, c});
-    return static_cast<std::int32_t>(parcels.size() - 1);
-  };
-  // Roads: one parcel per cell (its traffic varies cell by cell); busier towards the centres.
-  for (std::int64_t r = 0; r < size; ++r)
-    for (std::int64_t c = 0; c < size; ++c) {
-      if (!road_row[static_cast<std::size_t>(r)] && !road_col[static_cast<std::size_t>(c)]) continue;
-      const auto i = city.index(r, c);
-      const auto [u, v] = uv(static_cast<double>(r), static_cast<double>(c));
-      city.use[i] = kRoad;
-      city.capacity[i] = static_cast<float>(0.4 + 1.2 * plan.centrality(u, v));
-      city.parcel[i] = new_parcel(kRoad, r, c);
-    }
+  City build() {
+    lay_roads();
+    split_superblocks();
+    place_transit();
+    flood_river();
+    sum_capacities();
+    route_all_trips();
+    return std::move(city_);
+  }
 
-  // Superblocks between arterials, split recursively into parcels of at most 3 cells a side.
-  std::vector<std::int64_t> row_edges{-1}, col_edges{-1};
-  row_edges.insert(row_edges.end(), rows.begin(), rows.end());
-  col_edges.insert(col_edges.end(), cols.begin(), cols.end());
-  row_edges.push_back(size);
-  col_edges.push_back(size);
+ private:
+  std::pair<double, double> uv(double r, double c) const { return {(c + 0.5) * cell_, (r + 0.5) * cell_}; }
+
+  std::int32_t new_parcel(LandUse use, std::int64_t r, std::int64_t c) {
+    parcels_.push_back({use, 0.0, r, c});
+    return static_cast<std::int32_t>(parcels_.size() - 1);
+  }
+
+  void set_cell(std::int64_t r, std::int64_t c, LandUse use, double capacity, std::int32_t parcel) {
+    const auto i = city_.index(r, c);
+    city_.use[i] = use;
+    city_.capacity[i] = static_cast<float>(capacity);
+    city_.parcel[i] = parcel;
+  }
+
+  // Arterial rows and columns; roads are one parcel per cell (its traffic varies cell by cell), busier towards
+  // the centres.
+  void lay_roads() {
+    rows_ = arterials(size_, rng_);
+    cols_ = arterials(size_, rng_);
+    std::vector<bool> road_row(static_cast<std::size_t>(size_), false), road_col(static_cast<std::size_t>(size_), false);
+    for (auto r : rows_) road_row[static_cast<std::size_t>(r)] = true;
+    for (auto c : cols_) road_col[static_cast<std::size_t>(c)] = true;
+    for (std::int64_t r = 0; r < size_; ++r)
+      for (std::int64_t c = 0; c < size_; ++c) {
+        if (!road_row[static_cast<std::size_t>(r)] && !road_col[static_cast<std::size_t>(c)]) continue;
+        const auto [u, v] = uv(static_cast<double>(r), static_cast<double>(c));
+        set_cell(r, c, kRoad, 0.4 + 1.2 * plan_.centrality(u, v), new_parcel(kRoad, r, c));
+      }
+  }
+
   struct Rect {
     std::int64_t r0, c0, r1, c1;  // half-open
   };
-  std::vector<Rect> stack;
-  for (std::size_t a = 0; a + 1 < row_edges.size(); ++a)
-    for (std::size_t b = 0; b + 1 < col_edges.size(); ++b) {
-      Rect rect{row_edges[a] + 1, col_edges[b] + 1, row_edges[a + 1], col_edges[b + 1]};
-      if (rect.r1 > rect.r0 && rect.c1 > rect.c0) stack.push_back(rect);
+
+  // Superblocks between arterials, split recursively into parcels of at most 3 cells a side, depth-first in a
+  // fixed order: the layout depends on the seed only.
+  void split_superblocks() {
+    std::vector<std::int64_t> row_edges{-1}, col_edges{-1};
+    row_edges.insert(row_edges.end(), rows_.begin(), rows_.end());
+    col_edges.insert(col_edges.end(), cols_.begin(), cols_.end());
+    row_edges.push_back(size_);
+    col_edges.push_back(size_);
+    std::vector<Rect> stack;
+    for (std::size_t a = 0; a + 1 < row_edges.size(); ++a)
+      for (std::size_t b = 0; b + 1 < col_edges.size(); ++b) {
+        Rect rect{row_edges[a] + 1, col_edges[b] + 1, row_edges[a + 1], col_edges[b + 1]};
+        if (rect.r1 > rect.r0 && rect.c1 > rect.c0) stack.push_back(rect);
+      }
+    std::reverse(stack.begin(), stack.end());
+    while (!stack.empty()) {
+      Rect rect = stack.back();
+      stack.pop_back();
+      if (!split(rect, stack)) make_parcel(rect);
     }
-  // Depth-first in a fixed order: the layout depends on the seed only.
-  std::reverse(stack.begin(), stack.end());
-  while (!stack.empty()) {
-    Rect rect = stack.back();
-    stack.pop_back();
+  }
+
+  // Pushes the two halves of a rectangle that must or may split; false: it stays one parcel.
+  bool split(const Rect& rect, std::vector<Rect>& stack) {
     const std::int64_t hgt = rect.r1 - rect.r0, wid = rect.c1 - rect.c0;
     const bool big = hgt > 3 || wid > 3;
-    if (big || (hgt * wid > 2 && rng.uniform() < 0.35)) {
-      const bool split_rows = hgt > wid || (hgt == wid && rng.uniform() < 0.5);
-      const std::int64_t len = split_rows ? hgt : wid;
-      if (len >= 2) {
-        const std::int64_t cut = 1 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(len - 1)));
-        Rect a = rect, b = rect;
-        if (split_rows) {
-          a.r1 = b.r0 = rect.r0 + cut;
-        } else {
-          a.c1 = b.c0 = rect.c0 + cut;
-        }
-        stack.push_back(b);
-        stack.push_back(a);
-        continue;
-      }
+    if (!(big || (hgt * wid > 2 && rng_.uniform() < 0.35))) return false;
+    const bool split_rows = hgt > wid || (hgt == wid && rng_.uniform() < 0.5);
+    const std::int64_t len = split_rows ? hgt : wid;
+    if (len < 2) return false;
+    const std::int64_t cut = 1 + static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(len - 1)));
+    Rect a = rect, b = rect;
+    if (split_rows) {
+      a.r1 = b.r0 = rect.r0 + cut;
+    } else {
+      a.c1 = b.c0 = rect.c0 + cut;
     }
+    stack.push_back(b);
+    stack.push_back(a);
+    return true;
+  }
+
+  // One parcel: its land use from its district's mix; lot size and building height heavy-tailed, taller
+  // towards the centres.
+  void make_parcel(const Rect& rect) {
     const double rc = 0.5 * static_cast<double>(rect.r0 + rect.r1 - 1), cc = 0.5 * static_cast<double>(rect.c0 + rect.c1 - 1);
     const auto [u, v] = uv(rc, cc);
-    const LandUse use = draw_land_use(plan, u, v, rng);
-    // Lot size and building height: heavy-tailed, taller towards the centres.
-    const double cen = plan.centrality(u, v);
+    const LandUse use = draw_land_use(plan_, u, v, rng_);
+    const double cen = plan_.centrality(u, v);
     const double tall = (use == kResidential || use == kOffice || use == kRetail) ? 1.0 + 1.5 * cen : 1.0;
-    const double density = use_density(use) * tall * std::exp(kLotSigma * rng.normal() - 0.5 * kLotSigma * kLotSigma);
+    const double density = use_density(use) * tall * std::exp(kLotSigma * rng_.normal() - 0.5 * kLotSigma * kLotSigma);
     const std::int32_t id = new_parcel(use, rect.r0, rect.c0);
     for (std::int64_t r = rect.r0; r < rect.r1; ++r)
-      for (std::int64_t c = rect.c0; c < rect.c1; ++c) {
-        const auto i = city.index(r, c);
-        city.use[i] = use;
-        city.capacity[i] = static_cast<float>(density);
-        city.parcel[i] = id;
-      }
+      for (std::int64_t c = rect.c0; c < rect.c1; ++c) set_cell(r, c, use, density, id);
   }
 
   // Metro interchanges next to arterial crossings, more of them downtown; two intercity railway stations.
-  for (auto r : rows)
-    for (auto c : cols) {
-      if (r + 1 >= size || c + 1 >= size) continue;
-      const auto [u, v] = uv(static_cast<double>(r), static_cast<double>(c));
-      if (rng.uniform() >= 0.06 + 0.6 * plan.centrality(u, v)) continue;
-      const auto i = city.index(r + 1, c + 1);
-      city.use[i] = kTransitHub;
-      city.capacity[i] = static_cast<float>(use_density(kTransitHub) * std::exp(0.5 * rng.normal()));
-      city.parcel[i] = new_parcel(kTransitHub, r + 1, c + 1);
-    }
-  // A station has one physical size: 2×2 cells of the small preset's 64×64 grid, 4×4 of the paper's 128×128.
-  const std::int64_t station_side = std::max<std::int64_t>(1, (2 * size + 32) / 64);
-  for (const auto& s : plan.stations) {
-    const std::int64_t r0 = std::clamp<std::int64_t>(static_cast<std::int64_t>(s.second * static_cast<double>(size)), 0, size - station_side);
-    const std::int64_t c0 = std::clamp<std::int64_t>(static_cast<std::int64_t>(s.first * static_cast<double>(size)), 0, size - station_side);
-    const std::int32_t id = new_parcel(kStation, r0, c0);
-    for (std::int64_t r = r0; r < r0 + station_side; ++r)
-      for (std::int64_t c = c0; c < c0 + station_side; ++c) {
-        const auto i = city.index(r, c);
-        if (city.use[i] == kRoad) continue;
-        city.use[i] = kStation;
-        city.capacity[i] = static_cast<float>(use_density(kStation));
-        city.parcel[i] = id;
+  void place_transit() {
+    for (auto r : rows_)
+      for (auto c : cols_) {
+        if (r + 1 >= size_ || c + 1 >= size_) continue;
+        const auto [u, v] = uv(static_cast<double>(r), static_cast<double>(c));
+        if (rng_.uniform() >= 0.06 + 0.6 * plan_.centrality(u, v)) continue;
+        const double capacity = use_density(kTransitHub) * std::exp(0.5 * rng_.normal());
+        set_cell(r + 1, c + 1, kTransitHub, capacity, new_parcel(kTransitHub, r + 1, c + 1));
       }
+    // A station has one physical size: 2×2 cells of the small preset's 64×64 grid, 4×4 of the paper's 128×128.
+    const std::int64_t side = std::max<std::int64_t>(1, (2 * size_ + 32) / 64);
+    const double s = static_cast<double>(size_);
+    for (const auto& st : plan_.stations) {
+      const std::int64_t r0 = std::clamp<std::int64_t>(static_cast<std::int64_t>(st.second * s), 0, size_ - side);
+      const std::int64_t c0 = std::clamp<std::int64_t>(static_cast<std::int64_t>(st.first * s), 0, size_ - side);
+      const std::int32_t id = new_parcel(kStation, r0, c0);
+      for (std::int64_t r = r0; r < r0 + side; ++r)
+        for (std::int64_t c = c0; c < c0 + side; ++c)
+          if (city_.use[city_.index(r, c)] != kRoad) set_cell(r, c, kStation, use_density(kStation), id);
+    }
   }
-  // The river: no flow, except on the bridges (the arterials cross it).
-  for (std::int64_t r = 0; r < size; ++r)
-    for (std::int64_t c = 0; c < size; ++c) {
-      const auto i = city.index(r, c);
-      const auto [u, v] = uv(static_cast<double>(r), static_cast<double>(c));
-      if (city.use[i] != kRoad && plan.water(u, v)) {
-        city.use[i] = kWater;
-        city.capacity[i] = 0.0f;
-      }
-    }
 
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto id = static_cast<std::size_t>(city.parcel[i]);
-    if (city.use[i] != kWater) parcels[id].capacity += city.capacity[i];
-    city.total_capacity[city.use[i]] += city.capacity[i];
+  // The river: no flow, except on the bridges (the arterials cross it).
+  void flood_river() {
+    for (std::int64_t r = 0; r < size_; ++r)
+      for (std::int64_t c = 0; c < size_; ++c) {
+        const auto i = city_.index(r, c);
+        const auto [u, v] = uv(static_cast<double>(r), static_cast<double>(c));
+        if (city_.use[i] != kRoad && plan_.water(u, v)) {
+          city_.use[i] = kWater;
+          city_.capacity[i] = 0.0f;
+        }
+      }
   }
-  city.parcels = static_cast<std::int32_t>(parcels.size());
-  for (const auto& p : parcels) city.parcel_use.push_back(p.use);
-  city.residents = city.total_capacity[kResidential];
+
+  void sum_capacities() {
+    for (std::size_t i = 0; i < city_.use.size(); ++i) {
+      const auto id = static_cast<std::size_t>(city_.parcel[i]);
+      if (city_.use[i] != kWater) parcels_[id].capacity += city_.capacity[i];
+      city_.total_capacity[city_.use[i]] += city_.capacity[i];
+    }
+    city_.parcels = static_cast<std::int32_t>(parcels_.size());
+    for (const auto& p : parcels_) city_.parcel_use.push_back(p.use);
+    city_.residents = city_.total_capacity[kResidential];
+  }
 
   // Trips: homes to workplaces (commutes) and homes to shops, bars and parks (leisure).
-  std::vector<double> homes(parcels.size(), 0.0), jobs(parcels.size(), 0.0), venues(parcels.size(), 0.0);
-  for (std::size_t p = 0; p < parcels.size(); ++p) {
-    const LandUse u = parcels[p].use;
-    const double cap = parcels[p].capacity;
-    if (u == kResidential) homes[p] = cap;
-    if (u == kOffice || u == kIndustrial || u == kCampus || u == kHospital) jobs[p] = cap;
-    if (u == kRetail || u == kNightlife || u == kPark) venues[p] = cap;
+  void route_all_trips() {
+    std::vector<double> homes(parcels_.size(), 0.0), jobs(parcels_.size(), 0.0), venues(parcels_.size(), 0.0);
+    for (std::size_t p = 0; p < parcels_.size(); ++p) {
+      const LandUse u = parcels_[p].use;
+      const double cap = parcels_[p].capacity;
+      if (u == kResidential) homes[p] = cap;
+      if (u == kOffice || u == kIndustrial || u == kCampus || u == kHospital) jobs[p] = cap;
+      if (u == kRetail || u == kNightlife || u == kPark) venues[p] = cap;
+    }
+    const double s = static_cast<double>(size_);
+    city_.commute = route_trips(city_, parcels_, homes, jobs, rows_, cols_, 6000, 0.4 * s, rng_);
+    city_.leisure = route_trips(city_, parcels_, homes, venues, rows_, cols_, 4000, 0.2 * s, rng_);
+    city_.commute_length = std::accumulate(city_.commute.begin(), city_.commute.end(), 0.0);
+    city_.leisure_length = std::accumulate(city_.leisure.begin(), city_.leisure.end(), 0.0);
   }
-  const double s = static_cast<double>(size);
-  city.commute = route_trips(city, parcels, homes, jobs, rows, cols, 6000, 0.4 * s, rng);
-  city.leisure = route_trips(city, parcels, homes, venues, rows, cols, 4000, 0.2 * s, rng);
-  city.commute_length = std::accumulate(city.commute.begin(), city.commute.end(), 0.0);
-  city.leisure_length = std::accumulate(city.leisure.begin(), city.leisure.end(), 0.0);
-  return city;
-}
+
+  const Districts plan_;
+  Rng rng_;
+  const std::int64_t size_;
+  const double cell_;
+  City city_;
+  std::vector<ParcelInfo> parcels_;
+  std::vector<std::int64_t> rows_, cols_;
+};
+
+}  // namespace
+
+City build_city(std::int64_t size, std::uint64_t seed) { return CityBuilder(size, seed).build(); }
 
 }  // namespace fufi::data::synth
