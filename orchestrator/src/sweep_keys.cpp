@@ -26,6 +26,8 @@ KnownKeys collect_keys() {
   KnownKeys k;
   auto add = [&](const std::string& key, const std::string& default_value) {
     k.kinds[key].insert(kind_of_default(default_value));
+    // "auto" (decided by measurement, e.g. channels_last) stands for a boolean the job resolves: both spellings.
+    if (default_value == "auto") k.kinds[key].insert(ValueKind::Bool);
   };
   for (const auto& s : worker::train_param_specs()) add(s.key, s.default_value);
   k.kinds["recipe"] = {ValueKind::String};

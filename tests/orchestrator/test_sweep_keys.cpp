@@ -43,4 +43,14 @@ TEST(SweepKeys, ValuesHaveOneCanonicalSpellingAndAreCheckedByKind) {
   fufi::test::expect_error<fufi::UsageError>([] { canonical_value("safe_n2", "maybe", "--set"); },
                                              {"key 'safe_n2'", "true or false", "'maybe'"});
   fufi::test::expect_error<fufi::UsageError>([] { canonical_value("epochs", "2.5", "--set"); }, {"key 'epochs'"});
+  // A key whose default is "auto" (channels_last: measured per job) takes "auto" or a boolean in any spelling.
+  EXPECT_EQ(canonical_value("channels_last", "auto", "--set"), "auto");
+  EXPECT_EQ(canonical_value("channels_last", "yes", "--set"), "true");
+  EXPECT_EQ(canonical_value("channels_last", "0", "--set"), "false");
+}
+
+// In a sweep file too: `channels_last = false` (a TOML boolean) and `channels_last = "auto"` are both valid.
+TEST(SweepKeys, AnAutoKeyTakesABooleanOrAuto) {
+  EXPECT_TRUE(known_keys().kinds.at("channels_last").count(ValueKind::Bool));
+  EXPECT_TRUE(known_keys().kinds.at("channels_last").count(ValueKind::String));
 }
