@@ -105,10 +105,13 @@ double time_passes(model::FufiModel& model, const std::shared_ptr<model::Loss>& 
   return median(times);
 }
 
+// Back to NCHW strides. Not .contiguous(): a 1x1 kernel (C, C', 1, 1) in channels-last strides already counts
+// as contiguous and would keep them, so the model would not be the NCHW model the measurement timed; clone()
+// with an explicit format always gives NCHW strides.
 void to_contiguous(torch::nn::Module& m) {
   torch::NoGradGuard no_grad;
   for (auto& p : m.parameters())
-    if (p.dim() == 4) p.set_data(p.data().contiguous());
+    if (p.dim() == 4) p.set_data(p.data().clone(torch::MemoryFormat::Contiguous));
 }
 
 }  // namespace

@@ -170,7 +170,7 @@ void resolve_memory_format(const TrainJob& job, JobSettings& settings, const Ten
   else {
     torch::NoGradGuard no_grad;
     for (auto& p : t.model->parameters())
-      if (p.dim() == 4) p.set_data(p.data().contiguous());
+      if (p.dim() == 4) p.set_data(p.data().clone(torch::MemoryFormat::Contiguous));
   }
   result.memory_format = cfg.channels_last ? "channels_last" : "contiguous";
 }
