@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine_test_util.h"
+#include "expect_error.h"
 #include "fufi/core/error.h"
 #include "fufi/core/file_lock.h"
 #include "fufi/data/dataset.h"
@@ -288,6 +289,20 @@ TEST_F(Engine, RecipeSitsBetweenDefaultsAndUserKeys) {
   EXPECT_EQ(s.train.batch_size, 20);
   EXPECT_EQ(s.resolved.get_string("model"), "plgf");
   EXPECT_THROW(resolve_job_settings("plgf", Config::from_assignments({"recipe=nope"}), 1), fufi::UsageError);
+}
+
+// channels_last: auto (the default, measured per job), a boolean, or a clear usage error naming the key.
+TEST_F(Engine, ChannelsLastIsAutoOrABoolean) {
+  auto resolve = [](std::vector<std::string> sets) {
+    return resolve_job_settings("srcnn", Config::from_assignments(sets), 1).train;
+  };
+  EXPECT_TRUE(resolve({}).channels_last_auto);
+  EXPECT_TRUE(resolve({"channels_last=auto"}).channels_last_auto);
+  const auto off = resolve({"channels_last=false"});
+  EXPECT_FALSE(off.channels_last_auto);
+  EXPECT_FALSE(off.channels_last);
+  fufi::test::expect_error<fufi::UsageError>([&] { resolve({"channels_last=maybe"}); },
+                                             {"channels_last", "'maybe'"});
 }
 
 // A model's own defaults for engine keys (its recipe "defaults", e.g. PLGF's scaling=train_max) sit under the
