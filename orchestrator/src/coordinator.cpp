@@ -186,8 +186,11 @@ void Coordinator::finish(const std::string& job_id, const results::Outcome& outc
     case JobStatus::Failed: {
       ++s.failures;
       ++counts_.failed_attempts;
-      // A configuration the model rejects (bad_config) fails the same way on every attempt: no retry.
-      const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == ErrorClass::BadConfig;
+      // What fails the same way on every attempt is not retried: a configuration the model rejects
+      // (bad_config), invalid data (bad_data), and a divergence (diverged: an attempt reruns the same seed,
+      // and training is deterministic).
+      const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == ErrorClass::BadConfig ||
+                         outcome.error_class == ErrorClass::BadData || outcome.error_class == ErrorClass::Diverged;
       store_.finish_attempt(job_id, s.attempts, outcome, final);
       if (final) {
         s.status = JobStatus::Failed;

@@ -243,6 +243,7 @@ void Parser::parse_data_key(const std::string& k, const toml::node& value, bool&
   } else if (k == "root") {
     have_root = true;
     d.root = string_of(value, "data.root (a TaxiBJ-layout directory)");
+    d.root_where = where(value);
     FUFI_CHECK(!d.root.empty(), UsageError, "{}: data.root is empty", where(value));
   } else {
     const auto v = int_of(value, "data." + k);
@@ -270,7 +271,10 @@ void Parser::parse_data(const toml::node& node) {
   if (!d.synthetic) {
     FUFI_CHECK(synthetic_only_key_.empty(), UsageError, "{}: data.{} applies to synthetic data only",
                where(synthetic_only_at_), synthetic_only_key_);
-    if (!overrides_.data_root.empty()) d.root = overrides_.data_root;
+    if (!overrides_.data_root.empty()) {
+      d.root = overrides_.data_root;
+      d.root_where = "--data-root";
+    }
     d.root = fs::absolute(fs::path(d.root)).lexically_normal().string();
     while (d.root.size() > 1 && d.root.back() == '/') d.root.pop_back();
   } else {
