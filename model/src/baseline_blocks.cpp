@@ -9,8 +9,8 @@ namespace nn = torch::nn;
 std::int64_t log2_exact(std::int64_t value, const char* what) {
   std::int64_t k = 0;
   while ((std::int64_t{1} << k) < value) ++k;
-  FUFI_CHECK(value >= 1 && (std::int64_t{1} << k) == value, UsageError, "{}: upscale {} is not a power of two", what,
-             value);
+  FUFI_CHECK(value >= 1 && (std::int64_t{1} << k) == value, UsageError, "upscale factor {} is not a power of two ({} doubles the resolution per stage)",
+             value, what);
   return k;
 }
 
@@ -19,7 +19,7 @@ SubPixelUpsamplerImpl::SubPixelUpsamplerImpl(SubPixelUpsamplerOptions options) :
   for (std::int64_t i = 0; i < steps; ++i) {
     nn::Sequential stage;
     stage->push_back(nn::Conv2d(nn::Conv2dOptions(options.channels, options.channels * 4, 3).padding(1).bias(options.conv_bias)));
-    if (options.batch_norm) stage->push_back(nn::BatchNorm2d(options.channels * 4));
+    if (options.batch_norm) stage->push_back(BatchNorm2d(options.channels * 4));
     stage->push_back(nn::PixelShuffle(2));
     if (options.leaky_slope > 0)
       stage->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(options.leaky_slope).inplace(true)));
@@ -37,9 +37,9 @@ torch::Tensor SubPixelUpsamplerImpl::forward(torch::Tensor x) {
 
 ResidualBlockImpl::ResidualBlockImpl(std::int64_t c) {
   conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(c, c, 3).padding(1)));
-  bn1_ = register_module("bn1", nn::BatchNorm2d(c));
+  bn1_ = register_module("bn1", BatchNorm2d(c));
   conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(c, c, 3).padding(1)));
-  bn2_ = register_module("bn2", nn::BatchNorm2d(c));
+  bn2_ = register_module("bn2", BatchNorm2d(c));
 }
 
 torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
@@ -62,10 +62,10 @@ torch::Tensor UrbanExtNetImpl::forward(const torch::Tensor& ext) {
 }
 
 ExtToHighResImpl::ExtToHighResImpl(std::int64_t upscale) {
-  const auto steps = log2_exact(upscale, "ext2hr");
+  const auto steps = log2_exact(upscale, "the ext-to-fine upsampler");
   for (std::int64_t i = 0; i < steps; ++i) {
     body_->push_back(nn::Conv2d(nn::Conv2dOptions(1, 4, 3).padding(1)));
-    body_->push_back(nn::BatchNorm2d(4));
+    body_->push_back(BatchNorm2d(4));
     body_->push_back(nn::PixelShuffle(2));
     body_->push_back(nn::ReLU(nn::ReLUOptions().inplace(true)));
   }
@@ -79,7 +79,7 @@ void init_urbanfm_weights(nn::Module& module) {
   for (auto& m : module.modules(/*include_self=*/true)) {
     if (auto* conv = m->as<nn::Conv2d>()) {
       conv->weight.normal_(0.0, 0.02);
-    } else if (auto* bn = m->as<nn::BatchNorm2d>()) {
+    } else if (auto* bn = m->as<BatchNorm2d>()) {
       bn->weight.normal_(1.0, 0.02);
       bn->bias.zero_();
     }
@@ -123,7 +123,7 @@ UrbanFMTrunk::UrbanFMTrunk(nn::Module& owner, const DataSpec& spec, std::int64_t
   for (std::int64_t i = 0; i < blocks; ++i) body->push_back(make_block());
   body_ = owner.register_module("body", body);
   body_conv_ = owner.register_module("body_conv", nn::Conv2d(nn::Conv2dOptions(features, features, 3).padding(1)));
-  body_bn_ = owner.register_module("body_bn", nn::BatchNorm2d(features));
+  body_bn_ = owner.register_module("body_bn", BatchNorm2d(features));
   upsampler_ = owner.register_module(
       "upsampler", SubPixelUpsampler(SubPixelUpsamplerOptions{features, spec.upscale, true, true, 0.0}));
 }
@@ -151,7 +151,7 @@ CufarMiniModelImpl::CufarMiniModelImpl(CufarMiniModelOptions o) {
                            nn::Conv2d(nn::Conv2dOptions(o.in, o.mid, o.kernel).padding(o.kernel / 2).groups(o.groups)));
   conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(o.mid, conv2_out, 3).padding(1).groups(o.groups)));
   if (o.shuffle > 0) shuffle_ = register_module("pixelshuffle", nn::PixelShuffle(o.shuffle));
-  bn_ = register_module("batch_norm", nn::BatchNorm2d(o.out));
+  bn_ = register_module("batch_norm", BatchNorm2d(o.out));
   dropout_ = register_module("dropout", nn::Dropout(kCufarDropout));
 }
 
@@ -190,7 +190,7 @@ torch::Tensor hour_slot_indices(const torch::Tensor& ext, const DataSpec& spec, 
   auto acc = host.accessor<std::int64_t, 1>();
   for (std::int64_t i = 0; i < host.size(0); ++i) {
     auto slot = acc[i] - spec.hour_offset;
-    FUFI_CHECK(slot >= 0 && slot < spec.hour_slots, RuntimeError,
+    FUFI_CHECK(slot >= 0 && slot < spec.hour_slots, InputError,
                "{}: sample {} has hour {}, outside the hour-specific heads' range {}..{} "
                "(hour_offset={}, hour_slots={})",
                model, i, acc[i], spec.hour_offset, spec.hour_offset + spec.hour_slots - 1, spec.hour_offset,

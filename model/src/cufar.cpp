@@ -58,6 +58,8 @@ class Cufar : public FufiModel {
     // PyTorch default initialisation, as the reference (no weight_init).
   }
 
+  bool has_hour_heads() const override { return spec_.has_ext(); }
+
   ModelOutput forward(const ModelInput& in) override {
     const auto& x = in.coarse;
     const auto B = x.size(0), sr = sub_region_;

@@ -41,9 +41,9 @@ class SEResidualBlockImpl : public nn::Module {
  public:
   explicit SEResidualBlockImpl(std::int64_t c) {
     conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(c, c, 3).padding(1)));
-    bn1_ = register_module("bn1", nn::BatchNorm2d(c));
+    bn1_ = register_module("bn1", BatchNorm2d(c));
     conv2_ = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(c, c, 3).padding(1)));
-    bn2_ = register_module("bn2", nn::BatchNorm2d(c));
+    bn2_ = register_module("bn2", BatchNorm2d(c));
     se_ = register_module("se", SqueezeExcitation(c));
   }
   torch::Tensor forward(const torch::Tensor& x) {
@@ -53,7 +53,7 @@ class SEResidualBlockImpl : public nn::Module {
 
  private:
   nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
-  nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   SqueezeExcitation se_{nullptr};
 };
 TORCH_MODULE(SEResidualBlock);
@@ -75,7 +75,7 @@ class GlobalNetImpl : public nn::Module {
     for (std::int64_t level : {1, 2, 4, 8}) {
       const auto r = side / level;
       pool_sizes_.emplace_back(fine_h / r, fine_w / r);
-      nn::Sequential stage(nn::Conv2d(nn::Conv2dOptions(features, reduced, 1).bias(false)), nn::BatchNorm2d(reduced),
+      nn::Sequential stage(nn::Conv2d(nn::Conv2dOptions(features, reduced, 1).bias(false)), BatchNorm2d(reduced),
                            nn::Conv2d(nn::Conv2dOptions(reduced, reduced * r * r, 1)), nn::PixelShuffle(r));
       stages_->push_back(stage);
     }

@@ -65,7 +65,7 @@ torch::Tensor ProgressiveUpscalingBlockImpl::forward(const torch::Tensor& x, con
 }
 
 PlgfModel::PlgfModel(const DataSpec& spec, const PlgfOptions& options) : spec_(spec), options_(options) {
-  const auto stages = log2_exact(spec.upscale, "plgf");
+  const auto stages = log2_exact(spec.upscale, "the feature pyramid");
   FUFI_CHECK(stages >= 1, UsageError, "plgf: upscale must be a power of two >= 2, got {}", spec.upscale);
   FUFI_CHECK(spec.flow_channels >= 1, UsageError, "plgf: data channels must be >= 1, got {}", spec.flow_channels);
   FUFI_CHECK(!spec.has_ext() || spec.ext_dim == ext_col::kCount, UsageError,

@@ -97,7 +97,7 @@ EnhancedFpnImpl::EnhancedFpnImpl(std::int64_t channels, std::int64_t scales, boo
     // No conv bias in front of BatchNorm: BN's shift makes it redundant. Without BN the conv keeps its bias.
     if (level_norm)
       smooths_->push_back(nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1).bias(false)),
-                                         nn::BatchNorm2d(channels), nn::ReLU()));
+                                         BatchNorm2d(channels), nn::ReLU()));
     else
       smooths_->push_back(nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1)), nn::ReLU()));
     attentions_->push_back(DualAttention(channels));

@@ -101,7 +101,21 @@ Config ModelRegistry::resolve(const std::string& name, const Config& overrides) 
 std::shared_ptr<FufiModel> ModelRegistry::create(const std::string& name, const DataSpec& spec,
                                                  const Config& overrides) const {
   const auto& info = get(name);
-  return info.create(spec, resolve(name, overrides));
+  const Config config = resolve(name, overrides);
+  try {
+    return info.create(spec, config);
+  } catch (const Error& e) {
+    // The user asked for `name`: a message from one of its building blocks (an upsampler, a pyramid) says
+    // which model it belongs to.
+    if (e.message().rfind(name + ":", 0) == 0) throw;
+    const std::string message = name + ": " + e.message();
+    switch (e.kind()) {
+      case ErrorKind::Usage: throw UsageError(message, __FILE__, __LINE__);
+      case ErrorKind::Input: throw InputError(message, __FILE__, __LINE__);
+      case ErrorKind::Runtime: throw RuntimeError(message, __FILE__, __LINE__);
+    }
+    throw;
+  }
 }
 
 torch::Tensor FufiModel::model_loss(const ModelOutput&, const torch::Tensor&) {

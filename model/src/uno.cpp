@@ -138,7 +138,7 @@ class Uno : public FufiModel {
     encoder_ = register_module("encoder", EdsrEncoder(C, features, blocks));
     attention0_ = register_module("conv0", LinearAttention(features, heads));
     attention1_ = register_module("conv1", LinearAttention(features, heads));
-    upsample_bn_ = register_module("ic_layer_bn", nn::BatchNorm2d(features));
+    upsample_bn_ = register_module("ic_layer_bn", BatchNorm2d(features));
     upsample_dropout_ = register_module("ic_layer_dropout", nn::Dropout(kUnoDropout));
     const auto branch_in = features + (spec.has_ext() ? 2 : 0);
     if (spec.has_ext()) {
@@ -158,6 +158,8 @@ class Uno : public FufiModel {
                                                     branch_in * cells, width_ / 2 * cells, width_ * cells, 3, cells, 0}));
     shared_head_ = register_module("time_my", nn::Conv2d(conv3(2 * width_, C)));
   }
+
+  bool has_hour_heads() const override { return spec_.has_ext(); }
 
   ModelOutput forward(const ModelInput& in) override {
     const auto& x = in.coarse;
@@ -203,7 +205,7 @@ class Uno : public FufiModel {
   bool safe_n2_;
   EdsrEncoder encoder_{nullptr};
   LinearAttention attention0_{nullptr}, attention1_{nullptr};
-  nn::BatchNorm2d upsample_bn_{nullptr};
+  BatchNorm2d upsample_bn_{nullptr};
   nn::Dropout upsample_dropout_{nullptr};
   HourExtMaps ext_maps_;
   CufarMiniModel global_{nullptr}, local_{nullptr};

@@ -83,7 +83,7 @@ class ProposalNetImpl : public nn::Module {
     register_module("res_blocks", res_blocks_);
     const auto mid = opt.local_proposal ? opt.compress : flow_channels;
     upsample_->push_back(nn::Conv2d(nn::Conv2dOptions(in_channels, mid * 4, 3).padding(1)));
-    upsample_->push_back(nn::BatchNorm2d(mid * 4));
+    upsample_->push_back(BatchNorm2d(mid * 4));
     upsample_->push_back(nn::PixelShuffle(2));
     upsample_->push_back(nn::ReLU());
     if (opt.local_proposal) {
@@ -113,7 +113,7 @@ class UrbanPy : public FufiModel {
   UrbanPy(const DataSpec& spec, const UrbanPyOptions& opt) : spec_(spec), opt_(opt) {
     FUFI_CHECK(spec.upscale >= 2, UsageError,
                "urbanpy: it upsamples in ×2 steps, so the upscale must be 2^k with k >= 1 (got {})", spec.upscale);
-    steps_ = log2_exact(spec.upscale, "urbanpy (a cascade of ×2 steps)");
+    steps_ = log2_exact(spec.upscale, "the cascade of ×2 steps");
     FUFI_CHECK(opt.channels >= 1 && opt.residual_blocks >= 0 && opt.compress >= 1 && opt.proposal_res_blocks >= 0,
                UsageError, "urbanpy: channels and compress must be >= 1, block counts >= 0");
     FUFI_CHECK(opt.kl_alpha >= 0 && opt.kl_alpha <= 1, UsageError, "urbanpy: kl_alpha must lie in [0, 1] (got {})",

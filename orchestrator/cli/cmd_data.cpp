@@ -56,7 +56,7 @@ int run_stats(const StatsArgs& a) {
     FUFI_THROW(UsageError, "--format: unknown format '{}' (table, json)", a.format);
   std::vector<data::DatasetStats> all;
   data::LoadOptions options;
-  options.strict_constraint = a.strict;
+  options.strict = a.strict;
   for (const auto& dir : a.dirs) {
     // A dataset directory, a TaxiBJ-style root (one dataset per task), or a root + --task.
     std::vector<std::string> datasets;
@@ -109,7 +109,7 @@ void add_data_command(CLI::App& app, int& exit_code) {
   stats->add_option("dirs", stats_args->dirs, "Dataset directories or TaxiBJ-style roots")->required();
   stats->add_option("--task", stats_args->task, "Task subdirectory of a root (P1 ...)");
   stats->add_option("--format", stats_args->format, "table or json")->capture_default_str();
-  stats->add_flag("--strict", stats_args->strict, "A spatial-constraint violation is an error");
+  stats->add_flag("--strict", stats_args->strict, "Refuse what is otherwise a warning: a spatial-constraint violation, ext columns outside 0..1");
   stats->callback([stats_args, &exit_code] { exit_code = run_stats(*stats_args); });
 }
 

@@ -25,6 +25,8 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--diagnose-steps", a->diagnose_steps, "With --diagnose: how many first steps")->capture_default_str();
   cmd->add_flag("--fresh", a->fresh, "Ignore an existing checkpoint in --out and start over");
   cmd->add_flag("--quiet", a->quiet, "No per-epoch progress lines");
+  cmd->add_flag("--strict", a->strict,
+                "Refuse (exit 2) what is otherwise a data warning: a spatial-constraint violation, ext columns outside 0..1");
   cmd->callback([a, &exit_code] { exit_code = orchestrator::train_one(*a, std::cout, std::cerr); });
 }
 

@@ -257,9 +257,12 @@ void Coordinator::finish(const std::string& job_id, const results::Outcome& outc
     case JobStatus::Failed: {
       ++s.failures;
       ++counts_.failed_attempts;
-      // A configuration the model rejects (bad_config) fails the same way on every attempt, and so does one
-      // that does not fit in memory (out_of_memory: the same sizes would be asked for again): no retry.
+      // What fails the same way on every attempt is not retried: a configuration the model rejects
+      // (bad_config), invalid data (bad_data), a divergence (diverged: an attempt reruns the same seed, and
+      // training is deterministic), and what does not fit in memory (out_of_memory: the same sizes would be
+      // asked for again).
       const bool final = s.failures >= sweep_.max_attempts || outcome.error_class == ErrorClass::BadConfig ||
+                         outcome.error_class == ErrorClass::BadData || outcome.error_class == ErrorClass::Diverged ||
                          outcome.error_class == ErrorClass::OutOfMemory;
       store_.finish_attempt(job_id, s.attempts, outcome, final);
       if (final) {

@@ -88,7 +88,12 @@ std::string prepare_data(const Sweep& sweep, const std::string& data_cache) {
   for (const auto& j : sweep.jobs) tasks.insert(j.task);
   if (!sweep.data.synthetic) {
     // Every task directory must exist before any job starts: a missing one is the user's to fix (exit 2).
-    for (const auto& t : tasks) data::resolve_task_dir(sweep.data.root, t);
+    try {
+      for (const auto& t : tasks) data::resolve_task_dir(sweep.data.root, t);
+    } catch (const InputError& e) {
+      FUFI_THROW(InputError, "{}: data.root: {}", sweep.data.root_where.empty() ? sweep.file : sweep.data.root_where,
+                 e.message());
+    }
     return sweep.data.root;
   }
   const std::string dir = (fs::path(data_cache) / sweep.data.cache_name()).string();

@@ -253,6 +253,7 @@ void Parser::parse_data_key(const std::string& k, const toml::node& value, bool&
   } else if (k == "root") {
     have_root = true;
     d.root = string_of(value, "data.root (a TaxiBJ-layout directory)");
+    d.root_where = where(value);
     FUFI_CHECK(!d.root.empty(), UsageError, "{}: data.root is empty", where(value));
   } else {
     const auto v = int_of(value, "data." + k);
@@ -283,8 +284,12 @@ void Parser::parse_data(const toml::node& node) {
     // --data-root is a command-line path: relative to the working directory. A relative data.root is the
     // file's: relative to the sweep file's directory, so that the working directory never changes the
     // sweep's data identity (issue #20: a rerun from elsewhere abandoned the interrupted job).
-    if (!overrides_.data_root.empty()) d.root = overrides_.data_root;
-    else if (fs::path(d.root).is_relative()) d.root = (fs::absolute(fs::path(path_)).parent_path() / d.root).string();
+    if (!overrides_.data_root.empty()) {
+      d.root = overrides_.data_root;
+      d.root_where = "--data-root";
+    } else if (fs::path(d.root).is_relative()) {
+      d.root = (fs::absolute(fs::path(path_)).parent_path() / d.root).string();
+    }
     d.root = fs::absolute(fs::path(d.root)).lexically_normal().string();
     while (d.root.size() > 1 && d.root.back() == '/') d.root.pop_back();
   } else {

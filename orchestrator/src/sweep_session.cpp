@@ -15,10 +15,11 @@ namespace {
 
 constexpr double kCommitEverySeconds = 0.025;
 
-CoordinatorOptions coordinator_options(const Session& s, const SweepRunOptions& o, int world_size, int groups) {
+CoordinatorOptions coordinator_options(const SweepRunOptions& o, const std::string& data_dir, int world_size,
+                                       int groups) {
   CoordinatorOptions co;
   co.runs_dir = o.runs_dir.empty() ? default_runs_dir(o.db_path) : fs::absolute(o.runs_dir).lexically_normal().string();
-  co.data_dir = prepare_data(s.sweep, o.data_cache.empty() ? default_data_cache(o.db_path) : fs::absolute(o.data_cache).string());
+  co.data_dir = data_dir;
   co.fail_fast = o.fail_fast;
   co.retry_failed = o.retry_failed;
   co.replace_sweep = o.replace_sweep;
@@ -35,10 +36,13 @@ std::unique_ptr<Session> open_session(const std::function<Sweep()>& load, const 
   auto s = std::make_unique<Session>();
   s->sweep = load();
   for (const auto& w : s->sweep.warnings) err << "fufi: warning: " << s->sweep.file << ": " << w << "\n";
+  // The data first: a sweep whose data root is missing is the user's to fix, and must leave no DB or lock.
+  const std::string data_dir =
+      prepare_data(s->sweep, o.data_cache.empty() ? default_data_cache(o.db_path) : fs::absolute(o.data_cache).string());
   s->lock = std::make_unique<CoordinatorLock>(o.db_path);
   // Migrations run here, before any worker gets a job.
   s->store = std::make_unique<results::ResultsStore>(o.db_path);
-  s->coordinator = std::make_unique<Coordinator>(*s->store, s->sweep, coordinator_options(*s, o, world_size, groups));
+  s->coordinator = std::make_unique<Coordinator>(*s->store, s->sweep, coordinator_options(o, data_dir, world_size, groups));
   s->progress = std::make_unique<Progress>(err, o.quiet, s->sweep.name);
   auto* progress = s->progress.get();
   auto* coordinator = s->coordinator.get();

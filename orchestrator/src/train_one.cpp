@@ -26,8 +26,9 @@ class ProgressSink : public worker::RunDirSink {
   void epoch(const worker::EpochRecord& r) override {
     RunDirSink::epoch(r);
     if (!quiet_)
-      err_ << fmt::format("epoch {:>3}/{}  loss {:.4f}  valid mse {:.4f} mae {:.4f} mape {:.4f}  lr {:.2e}  {:.1f}s{}\n",
-                          r.epoch + 1, epochs_, r.train_loss, r.valid.mse, r.valid.mae, r.valid.mape, r.lr, r.seconds,
+      // Epochs are numbered from 0 everywhere (epochs.jsonl, metrics.json's best_epoch, the DB, errors).
+      err_ << fmt::format("epoch {:>3} of 0..{}  loss {:.4f}  valid mse {:.4f} mae {:.4f} mape {:.4f}  lr {:.2e}  {:.1f}s{}\n",
+                          r.epoch, epochs_ - 1, r.train_loss, r.valid.mse, r.valid.mae, r.valid.mape, r.lr, r.seconds,
                           r.best ? "  *" : "");
   }
 
@@ -54,7 +55,7 @@ void report(const TrainOneOptions& o, const worker::RunResult& result, std::ostr
   if (result.status == to_string(JobStatus::Done)) {
     out << fmt::format("{}: test mse {:.4f} mae {:.4f} mape {:.4f} rmse {:.4f} (best epoch {}, {} parameters) -> {}\n",
                        o.model, result.test.mse, result.test.mae, result.test.mape, result.test.rmse,
-                       result.best_epoch + 1, result.parameters, o.out + "/metrics.json");
+                       result.best_epoch, result.parameters, o.out + "/metrics.json");
   } else {
     err << "fufi: error: " << result.error_class << ": " << result.error << "\n";
   }
@@ -75,6 +76,7 @@ int train_one(const TrainOneOptions& o, std::ostream& out, std::ostream& err) {
   job.resume = !o.fresh;
   job.diagnose_path = o.diagnose;
   job.diagnose_steps = o.diagnose_steps;
+  job.strict_data = o.strict;
   const std::int64_t epochs = planned_epochs(job.model, job.settings, job.seed);
 
   int rank = 0;
@@ -84,7 +86,9 @@ int train_one(const TrainOneOptions& o, std::ostream& out, std::ostream& err) {
   std::unique_ptr<worker::RecordSink> sink;
   if (rank == 0) sink = std::make_unique<ProgressSink>(o.out, epochs, o.quiet, err);
   else sink = std::make_unique<NullSink>();
-  const auto result = worker::run_training(job, *sink, *communicator);
+  worker::EngineCallbacks callbacks;
+  callbacks.on_warning = [&err](const std::string& w) { err << "fufi: warning: " << w << "\n"; };
+  const auto result = worker::run_training(job, *sink, *communicator, callbacks);
   if (rank == 0) report(o, result, out, err);
   return exit_code(parse_job_status(result.status), parse_error_class(result.error_class));
 }

@@ -184,7 +184,7 @@ TEST_P(CufarUnoModels, HeadsAreChosenByHour) {
   EXPECT_FALSE(torch::allclose(different[1], same[1], 1e-4, 1e-4));
 }
 
-TEST_P(CufarUnoModels, HourOutsideTheHeadsIsARuntimeErrorNamingIt) {
+TEST_P(CufarUnoModels, HourOutsideTheHeadsIsABadDataErrorNamingIt) {
   torch::manual_seed(14);
   const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);  // hours 7..21
@@ -193,7 +193,8 @@ TEST_P(CufarUnoModels, HourOutsideTheHeadsIsARuntimeErrorNamingIt) {
   try {
     model->forward({b.coarse, b.ext});
     FAIL() << name << " accepted hour 22";
-  } catch (const fufi::RuntimeError& e) {
+  } catch (const fufi::InputError& e) {
+    EXPECT_TRUE(model->has_hour_heads());
     EXPECT_NE(e.message().find("hour 22"), std::string::npos) << e.message();
     EXPECT_NE(e.message().find("7..21"), std::string::npos) << e.message();
   }

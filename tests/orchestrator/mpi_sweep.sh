@@ -109,7 +109,8 @@ check "resumed from checkpoints" "1" "SELECT min(first) > 0 FROM (SELECT min(e.e
 echo "kill/resume: $("$FUFI" query db2/fufi.db --sql "SELECT group_concat(model || ' seed ' || seed || ': attempt 2 recorded epochs from ' || coalesce(resumed, 'none (training had finished)'), '; ') FROM (SELECT j.model, j.seed, (SELECT min(epoch) FROM epochs e WHERE e.job_id = j.job_id AND e.attempt = 2) AS resumed FROM jobs j JOIN attempts a ON a.job_id = j.job_id AND a.status = 'interrupted')" --format csv | tail -n +2)"
 check "every epoch recorded once" "0" "SELECT count(*) FROM (SELECT j.job_id FROM jobs j JOIN epochs e ON e.job_id = j.job_id WHERE j.model != 'uniform' GROUP BY j.job_id HAVING count(*) != 150)" db2/fufi.db
 
-# --- 4. a failing job is recorded and retried while the rest finish
+# --- 4. a failing job is recorded while the rest finish; a divergence is not retried (a retry reruns the same
+# seed, and training is deterministic: test_coordinator.cpp covers retries of retryable classes)
 write_sweep fail.toml fail 1 2 <<'EOF'
 [axes]
 model = ["srcnn", "urbanfm"]
@@ -126,9 +127,9 @@ lr = 1e30
 EOF
 "${MPIRUN[@]}" -np 3 "$FUFI" sweep fail.toml --db db3/fufi.db >run5.log 2>&1
 rc=$?
-if [ $rc -ne 0 ] && grep -q "3 jobs: 2 done (2 this run), 1 failed" run5.log && grep -q "will retry" run5.log; then ok; else bad "failing job rc=$rc"; cat run5.log; fi
-check "failure recorded with class and attempts" "failed|2|diverged" "SELECT status || '|' || failures || '|' || error_class FROM jobs WHERE status != 'done'" db3/fufi.db
-check "failures view lists both attempts" "2" "SELECT count(*) FROM v_failures WHERE status = 'failed'" db3/fufi.db
+if [ $rc -ne 0 ] && grep -q "3 jobs: 2 done (2 this run), 1 failed" run5.log && ! grep -q "will retry" run5.log; then ok; else bad "failing job rc=$rc"; cat run5.log; fi
+check "failure recorded with class and attempts" "failed|1|diverged" "SELECT status || '|' || failures || '|' || error_class FROM jobs WHERE status != 'done'" db3/fufi.db
+check "failures view lists the one attempt" "1" "SELECT count(*) FROM v_failures WHERE status = 'failed'" db3/fufi.db
 
 # --- 5. fail-fast cancels the jobs still running; they stay pending for the next run
 "${MPIRUN[@]}" -np 3 "$FUFI" sweep fail.toml --db db4/fufi.db --fail-fast --set epochs=300 >run6.log 2>&1

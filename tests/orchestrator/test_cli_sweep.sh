@@ -50,6 +50,13 @@ bad seeds ":1: seeds must be a count" $'seeds = "five"\n'"${D}"$'[axes]\nmodel =
 # A top-level key written below a table belongs to that table in TOML: the message says so.
 bad toplevel ":3: unknown key 'seeds' in [data] (did you mean 'seed'?)" "${D}"$'seeds = 3\n[axes]\nmodel = "srcnn"\n'
 
+# A data root that does not exist: exit 2 naming the sweep's file:line of data.root, and no DB or lock left.
+printf 'name = "noroot"\n[data]\nroot = "%s"\n[axes]\nmodel = "uniform"\ntask = "P1"\n' "$S/no_such_root" >"$S/noroot.toml"
+expect 2 "$S/noroot.toml:3: data.root: $S/no_such_root: data directory does not exist" \
+  "$FUFI" sweep "$S/noroot.toml" --db "$S/noroot/fufi.db" --quiet
+check "a sweep with a missing data root left no DB or lock" \
+  test ! -e "$S/noroot/fufi.db" -a ! -e "$S/noroot/fufi.db.lock" -a ! -e "$S/noroot/fufi.db-wal"
+
 # --- query
 Q="$S/db/fufi.db"
 expect 0 "cli" "$FUFI" query "$Q"

@@ -13,6 +13,41 @@ assert m["status"] == "done" and m["epochs_run"] == 3 and m["parameters"] > 0, m
 assert all(k in m["test"] for k in ("mse", "mae", "mape", "rmse")), m
 PY
 
+# One epoch numbering (0-based) everywhere: the progress lines, the console's best epoch, metrics.json, epochs.jsonl.
+"$FUFI" train --model urbanfm --data "$WORK/syn" --task P1 "${TINY[@]}" --seed 4 --out "$WORK/run_epochs" \
+  >"$WORK/run_epochs.log" 2>&1
+python3 - "$WORK/run_epochs" "$WORK/run_epochs.log" <<'PY' && passed=$((passed + 1)) || { echo "FAIL: epoch numbering"; failed=$((failed + 1)); }
+import json, re, sys
+m = json.load(open(sys.argv[1] + "/metrics.json"))
+log = open(sys.argv[2]).read()
+best = int(re.search(r"best epoch (\d+)", log).group(1))
+assert best == m["best_epoch"], (best, m["best_epoch"], log)
+assert [int(e) for e in re.findall(r"^epoch +(\d+) of 0\.\.2 ", log, re.M)] == [0, 1, 2], log
+assert [json.loads(l)["epoch"] for l in open(sys.argv[1] + "/epochs.jsonl")] == [0, 1, 2]
+starred = [int(e) for e in re.findall(r"^epoch +(\d+) .*\*$", log, re.M)]
+assert starred[-1] == m["best_epoch"], (starred, m["best_epoch"])
+PY
+
+# Model errors name the user's model; ext in raw units warns, --strict refuses (exit 2).
+"$FUFI" data synth --out "$WORK/x3" --tasks P1 --samples 20 --seed 3 --coarse 4 --upscale 3 >/dev/null 2>&1
+expect 2 "urbanfm: upscale factor 3 is not a power of two" "$FUFI" train --model urbanfm --data "$WORK/x3" --task P1 \
+  --out "$WORK/run_x3" --quiet
+cp -r "$WORK/syn/P1" "$WORK/rawext"
+python3 - "$WORK/rawext/test/ext.npy" <<'PY'
+import struct, sys
+# Column 0 (temperature) of every row in degrees Celsius: the float32 payload after the NPY header.
+b = bytearray(open(sys.argv[1], "rb").read())
+start = 10 + (b[8] | b[9] << 8)
+for i in range(start, len(b), 28):
+    b[i:i + 4] = struct.pack("<f", 23.0)
+open(sys.argv[1], "wb").write(b)
+PY
+expect 0 "column 0 (temperature) ranges 23..23" "$FUFI" train --model urbanfm --data "$WORK/rawext" "${TINY[@]}" \
+  --out "$WORK/run_rawext" --quiet
+expect 2 "column 0 (temperature) ranges 23..23" "$FUFI" train --model urbanfm --data "$WORK/rawext" "${TINY[@]}" \
+  --out "$WORK/run_rawext_strict" --quiet --strict
+expect 2 "column 0 (temperature)" "$FUFI" data stats "$WORK/rawext" --strict
+
 # infer -> eval reproduces the test metrics of the best checkpoint.
 expect 0 "largest block-sum error" "$FUFI" infer --checkpoint "$WORK/run_a/best.ckpt" --coarse "$DATA/test/X.npy" \
   --ext "$DATA/test/ext.npy" --out "$WORK/run_a/pred.npy"

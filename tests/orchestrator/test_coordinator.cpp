@@ -29,7 +29,7 @@ namespace {
 class ScriptedRunner : public JobRunner {
  public:
   std::map<std::string, std::vector<int>> fail_on;  // "model/seed" -> attempts that fail
-  std::map<std::string, std::string> fail_class;     // "model/seed" -> error class (default: diverged)
+  std::map<std::string, std::string> fail_class;     // "model/seed" -> error class (default: runtime)
   std::vector<std::string> order;                    // "model/seed" in the order jobs ran
   std::vector<std::int64_t> begun_at;
 
@@ -50,7 +50,7 @@ class ScriptedRunner : public JobRunner {
     auto it = fail_on.find(key);
     if (it != fail_on.end() && std::count(it->second.begin(), it->second.end(), t.attempt)) {
       result.status = "failed";
-      result.error_class = fail_class.count(key) ? fail_class.at(key) : "diverged";
+      result.error_class = fail_class.count(key) ? fail_class.at(key) : "runtime";
       result.error = "scripted failure on attempt " + std::to_string(t.attempt);
       return result;
     }
@@ -131,7 +131,7 @@ TEST(Coordinator, RetriesAFailingJobAndKeepsGoing) {
   EXPECT_EQ(runner.order.size(), 6u);
   EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'done'"), 3);
   EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'failed' AND failures = 2 AND attempts = 2 "
-                       "AND error = 'scripted failure on attempt 2' AND error_class = 'diverged'"), 1);
+                       "AND error = 'scripted failure on attempt 2' AND error_class = 'runtime'"), 1);
   EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'done' AND failures = 1 AND attempts = 2"), 1);
   EXPECT_EQ(count(env, "SELECT count(*) FROM attempts WHERE status = 'failed'"), 3);
 
@@ -166,6 +166,22 @@ TEST(Coordinator, AnOutOfMemoryJobIsNotRetried) {
   EXPECT_EQ(run(env, runner), 1);
   EXPECT_EQ(runner.order.size(), 4u);  // one attempt each
   EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'failed' AND attempts = 1 AND error_class = 'out_of_memory'"), 1);
+}
+
+TEST(Coordinator, BadDataAndDivergenceAreNotRetried) {
+  // Both fail the same way on every attempt: the data does not change, and a retry reruns the same seed.
+  for (const std::string cls : {"bad_data", "diverged"}) {
+    Env env("noretry_" + cls);
+    ScriptedRunner runner;
+    runner.fail_on["uniform/2"] = {1, 2};
+    runner.fail_class["uniform/2"] = cls;
+    EXPECT_EQ(run(env, runner), 1) << cls;
+    EXPECT_EQ(runner.order.size(), 4u) << cls;  // one attempt each
+    EXPECT_EQ(count(env, "SELECT count(*) FROM jobs WHERE status = 'failed' AND attempts = 1 AND error_class = '" + cls +
+                             "'"),
+              1)
+        << cls;
+  }
 }
 
 TEST(Coordinator, FailFastStopsAtTheFirstFinalFailure) {

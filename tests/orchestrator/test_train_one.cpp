@@ -37,8 +37,8 @@ TEST(TrainOne, TrainsPrintsEveryEpochOfTheResolvedCountAndWritesTheRunDirectory)
   o.sets = {"channels=8", "epochs=2", "batch_size=4", "threads=1"};
   std::ostringstream out, err;
   EXPECT_EQ(train_one(o, out, err), kExitOk) << err.str();
-  EXPECT_NE(err.str().find("epoch   1/2  loss"), std::string::npos) << err.str();
-  EXPECT_NE(err.str().find("epoch   2/2  loss"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("epoch   0 of 0..1  loss"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("epoch   1 of 0..1  loss"), std::string::npos) << err.str();
   EXPECT_NE(out.str().find("srcnn: test mse"), std::string::npos) << out.str();
   EXPECT_TRUE(std::filesystem::exists(dir / "run/metrics.json"));
   EXPECT_TRUE(std::filesystem::exists(dir / "run/best.ckpt"));

@@ -314,6 +314,121 @@ TEST(DataParallel, TorchScriptModelMatchesOneRankWithBothReductions) {
   EXPECT_NEAR(on.test.mse, one.test.mse, 1e-4 * one.test.mse);
 }
 
+namespace {
+
+// Parameters and floating-point buffers (BatchNorm's running statistics) of a run's last.ckpt, by name.
+std::vector<std::pair<std::string, torch::Tensor>> final_state(const std::string& run_dir) {
+  CheckpointMeta meta = read_checkpoint_meta(run_dir + "/last.ckpt");
+  auto m = model::ModelRegistry::instance().create(meta.model, meta.spec, meta.model_config);
+  load_checkpoint(run_dir + "/last.ckpt", *m, nullptr);
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (auto& p : m->named_parameters()) out.emplace_back(p.key(), p.value());
+  for (auto& b : m->named_buffers())
+    if (b.value().is_floating_point()) out.emplace_back(b.key(), b.value());
+  return out;
+}
+
+// The largest relative difference max|a - b| / max|a| over the tensors, and the name of the tensor. Biases and
+// running means are left out: a bias that feeds a BatchNorm (a conv's before BN, the attention's key bias before
+// softmax) has an analytically zero gradient, so Adam moves it by +-lr on the sign of rounding noise, and a
+// running mean follows it; neither changes what the model computes in training mode.
+std::pair<double, std::string> worst_named(const std::vector<std::pair<std::string, torch::Tensor>>& a,
+                                           const std::vector<std::pair<std::string, torch::Tensor>>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  auto ends_with = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  std::pair<double, std::string> worst{0.0, ""};
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (ends_with(a[i].first, "bias") || ends_with(a[i].first, "running_mean")) continue;
+    const double rel = ((a[i].second - b[i].second).abs().max() / (a[i].second.abs().max() + 1e-12)).item<double>();
+    if (rel > worst.first) worst = {rel, a[i].first};
+  }
+  return worst;
+}
+
+// The largest relative difference of the per-epoch training losses (epochs.jsonl) of two runs.
+double worst_train_loss_difference(const std::string& a, const std::string& b) {
+  const auto ra = read_epoch_log(a), rb = read_epoch_log(b);
+  EXPECT_EQ(ra.size(), rb.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < ra.size() && i < rb.size(); ++i)
+    worst = std::max(worst, std::abs(ra[i].train_loss - rb[i].train_loss) / std::abs(ra[i].train_loss));
+  return worst;
+}
+
+}  // namespace
+
+// SyncBatchNorm: 2 ranks x half of each global batch train what 1 rank with the whole batch trains, BatchNorm
+// layers included (UrbanFM's residual blocks and sub-pixel stages, PLGF's EnhancedFPN levels). Without it
+// (sync_batchnorm=off) each rank normalises with its own half's statistics and the runs part.
+TEST(SyncBatchNorm, TwoRanksWithHalfBatchesMatchOneRankForUrbanFMAndPLGF) {
+  auto world = mpi_world();
+  ASSERT_EQ(world.size, 2);
+  // Dropout-free tiny configurations (dropout draws per rank); batch 6 over 28 samples: shares 3 + 3, and a
+  // last batch of 4 split 2 + 2.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases{
+      {"urbanfm", {"channels=8", "residual_blocks=2", "use_ext=false"}},
+      {"plgf", {"channels=8", "depth=2", "growth=8", "heads=2", "fpn_scales=3", "rdb_dropout=0"}},
+  };
+  for (const auto& [model, keys] : cases) {
+    std::vector<std::string> sets{"epochs=2", "batch_size=6", "threads=1", "loss=mse", "lr=0.001", "patience=0"};
+    sets.insert(sets.end(), keys.begin(), keys.end());
+    auto off = sets;
+    off.push_back("sync_batchnorm=off");
+    const std::string base = (fs::temp_directory_path() / ("fufi_syncbn_" + model)).string();
+    auto two = train_on(MPI_COMM_WORLD, base + "_two", sets, model);
+    ASSERT_EQ(two.status, "done") << model << ": " << two.error;
+    auto two_off = train_on(MPI_COMM_WORLD, base + "_two_off", off, model);
+    ASSERT_EQ(two_off.status, "done") << model << ": " << two_off.error;
+    RunResult one;
+    if (world.rank == 0) one = train_on(MPI_COMM_SELF, base + "_one", sets, model);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (world.rank != 0) continue;
+    ASSERT_EQ(one.status, "done") << model << ": " << one.error;
+    const auto [synced, synced_at] = worst_named(final_state(base + "_one"), final_state(base + "_two"));
+    const auto [unsynced, unsynced_at] = worst_named(final_state(base + "_one"), final_state(base + "_two_off"));
+    const double loss_synced = worst_train_loss_difference(base + "_one", base + "_two");
+    const double loss_unsynced = worst_train_loss_difference(base + "_one", base + "_two_off");
+    std::printf("[ SyncBN   ] %s, 2 ranks vs 1, largest relative difference of the weights and running variances: "
+                "%.3g synced (%s), %.3g with sync_batchnorm=off (%s); of the epochs' training losses: %.3g synced, "
+                "%.3g off; test MSE %.8g (1 rank) %.8g (2 ranks) %.8g (off)\n",
+                model.c_str(), synced, synced_at.c_str(), unsynced, unsynced_at.c_str(), loss_synced, loss_unsynced,
+                one.test.mse, two.test.mse, two_off.test.mse);
+    EXPECT_LT(synced, 1e-4) << model;
+    EXPECT_LT(loss_synced, 1e-4) << model;
+    EXPECT_NEAR(two.test.mse, one.test.mse, 1e-3 * one.test.mse) << model;
+    // The per-rank statistics are what the synced run removes: a difference the test can see.
+    EXPECT_GT(unsynced, 10 * synced) << model;
+    EXPECT_GT(loss_unsynced, 10 * loss_synced) << model;
+  }
+}
+
+// A step whose global batch has fewer samples than ranks: the rank without samples runs a stand-in sample that
+// joins SyncBatchNorm's collectives and weighs nothing.
+TEST(SyncBatchNorm, ARankWithoutSamplesInAStepJoinsWithAStandIn) {
+  auto world = mpi_world();
+  ASSERT_EQ(world.size, 2);
+  // 28 training samples in batches of 9: the last batch has 1 sample, on rank 1 only.
+  std::vector<std::string> sets{"epochs=1", "batch_size=9", "threads=1", "loss=mse", "lr=0.001", "channels=8",
+                                "residual_blocks=1", "use_ext=false"};
+  const std::string base = (fs::temp_directory_path() / "fufi_syncbn_standin").string();
+  auto two = train_on(MPI_COMM_WORLD, base + "_two", sets, "urbanfm");
+  ASSERT_EQ(two.status, "done") << two.error;
+  RunResult one;
+  if (world.rank == 0) one = train_on(MPI_COMM_SELF, base + "_one", sets, "urbanfm");
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (world.rank != 0) return;
+  ASSERT_EQ(one.status, "done") << one.error;
+  const auto [worst, at] = worst_named(final_state(base + "_one"), final_state(base + "_two"));
+  const double loss = worst_train_loss_difference(base + "_one", base + "_two");
+  std::printf("[ SyncBN   ] urbanfm with a stand-in step, 2 ranks vs 1: weights and running variances %.3g (%s), "
+              "training loss %.3g\n",
+              worst, at.c_str(), loss);
+  EXPECT_LT(worst, 1e-4);
+  EXPECT_LT(loss, 1e-4);
+}
+
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   mpi_world();  // initialise MPI before any test

@@ -227,6 +227,96 @@ TEST_F(Engine, DivergenceIsReportedWithEpochAndStep) {
   EXPECT_EQ(metrics["error_class"], "diverged");
 }
 
+TEST_F(Engine, AnExplodingFiniteLossIsDivergedWithEpochAndStep) {
+  // A factor below 1 makes every step after the first epoch "explode": the check itself, judged against the
+  // lowest epoch mean so far, so the first epoch never trips it.
+  auto dir = fresh_dir("explode");
+  auto r = train("test_tiny_convnet", {"epochs=3", "batch_size=4", "threads=1", "loss=mse", "diverge_factor=0.000001"},
+                 dir);
+  ASSERT_EQ(r.status, "failed");
+  EXPECT_EQ(r.error_class, "diverged");
+  EXPECT_NE(r.error.find("training loss exploded at epoch 1, step 0"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("safe_n2"), std::string::npos) << r.error;
+  // The default factor leaves ordinary training alone.
+  auto ok = train("test_tiny_convnet", kTiny, fresh_dir("explode_default"));
+  EXPECT_EQ(ok.status, "done") << ok.error;
+  EXPECT_THROW(resolve_job_settings("test_tiny_convnet", Config::from_assignments({"diverge_factor=-1"}), 1), UsageError);
+}
+
+namespace {
+
+// A copy of the tiny dataset under `name` whose files the test then edits.
+std::string copy_of_tiny_dataset(const std::string& name) {
+  const auto dir = test::process_temp_dir("data_" + name);
+  fs::remove_all(dir);
+  fs::copy(test::tiny_dataset("shared"), dir, fs::copy_options::recursive);
+  return dir.string();
+}
+
+RunResult train_on(const std::string& data, const std::string& model, const std::vector<std::string>& sets,
+                   const std::string& run_dir, bool strict = false, std::vector<std::string>* warnings = nullptr) {
+  TrainJob job;
+  job.model = model;
+  job.data_dir = data;
+  job.settings = Config::from_assignments(sets);
+  job.seed = 5;
+  job.run_dir = run_dir;
+  job.strict_data = strict;
+  RunDirSink sink(run_dir);
+  auto comm = make_local_communicator();
+  EngineCallbacks callbacks;
+  if (warnings) callbacks.on_warning = [warnings](const std::string& w) { warnings->push_back(w); };
+  return run_training(job, sink, *comm, callbacks);
+}
+
+}  // namespace
+
+TEST_F(Engine, AnHourOutsideTheTrainingHoursIsBadDataBeforeTraining) {
+  // Training hours 8..20; test sample 2 at hour 7: CUFAR has no head for it.
+  const auto data = copy_of_tiny_dataset("hours");
+  for (const char* split : {"train", "valid", "test"}) {
+    auto ext = data::read_npy(data + "/" + split + "/ext.npy");
+    for (std::int64_t i = 0; i < ext.shape[0]; ++i) {
+      auto& hour = ext.values[static_cast<std::size_t>(i * 7 + 5)];
+      hour = static_cast<float>(8 + i % 13);
+      if (i == 0 && std::string(split) == "train") hour = 20;
+    }
+    if (std::string(split) == "test") ext.values[2 * 7 + 5] = 7;
+    data::write_npy(data + "/" + split + "/ext.npy", ext);
+  }
+  const auto dir = fresh_dir("hours_run");
+  auto r = train_on(data, "cufar", {"channels=4", "sub_region=2", "epochs=2", "batch_size=8", "threads=1", "loss=mse"},
+                    dir);
+  ASSERT_EQ(r.status, "failed");
+  EXPECT_EQ(r.error_class, "bad_data");
+  EXPECT_EQ(exit_code_for(r), 2);
+  EXPECT_NE(r.error.find(data + "/test/ext.npy: sample 2 has hour 7, outside the training split's hours 8..20"),
+            std::string::npos)
+      << r.error;
+  EXPECT_NE(r.error.find("cufar"), std::string::npos) << r.error;
+  EXPECT_FALSE(fs::exists(dir + "/epochs.jsonl") && !read(dir + "/epochs.jsonl").empty()) << "it trained first";
+  // Models without hour heads train on the same data.
+  auto srcnn = train_on(data, "test_tiny_convnet", kTiny, fresh_dir("hours_tiny"));
+  EXPECT_EQ(srcnn.status, "done") << srcnn.error;
+}
+
+TEST_F(Engine, ExtInRawUnitsWarnsAndStrictRefuses) {
+  const auto data = copy_of_tiny_dataset("raw_ext");
+  auto ext = data::read_npy(data + "/valid/ext.npy");
+  for (std::int64_t i = 0; i < ext.shape[0]; ++i) ext.values[static_cast<std::size_t>(i * 7 + 0)] = 21.5f;  // °C
+  data::write_npy(data + "/valid/ext.npy", ext);
+  std::vector<std::string> warnings;
+  auto r = train_on(data, "test_tiny_convnet", kTiny, fresh_dir("raw_ext_run"), false, &warnings);
+  EXPECT_EQ(r.status, "done") << r.error;
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find(data + "/valid/ext.npy: column 0 (temperature) ranges 21.5..21.5"), std::string::npos)
+      << warnings[0];
+  auto strict = train_on(data, "test_tiny_convnet", kTiny, fresh_dir("raw_ext_strict"), true);
+  EXPECT_EQ(strict.error_class, "bad_data");
+  EXPECT_EQ(exit_code_for(strict), 2);
+  EXPECT_NE(strict.error.find("column 0 (temperature)"), std::string::npos) << strict.error;
+}
+
 TEST_F(Engine, BadDataAndBadKeysAreClassified) {
   TrainJob job;
   job.model = "test_tiny_convnet";

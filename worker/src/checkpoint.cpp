@@ -52,6 +52,7 @@ std::string meta_to_json(const CheckpointMeta& m) {
                    {"best_valid_mse", m.best_valid_mse},
                    {"epochs_since_best", m.epochs_since_best},
                    {"train_seconds", m.train_seconds},
+                   {"lowest_train_loss", m.lowest_train_loss},
                    {"fufi_version", m.fufi_version}};
   return j.dump();
 }
@@ -81,6 +82,7 @@ CheckpointMeta meta_from_json(const std::string& text, const std::string& path) 
     m.best_valid_mse = j.at("best_valid_mse");
     m.epochs_since_best = j.at("epochs_since_best");
     m.train_seconds = j.at("train_seconds");
+    m.lowest_train_loss = j.value("lowest_train_loss", 0.0);  // absent in checkpoints of older builds
     m.fufi_version = j.at("fufi_version");
     return m;
   } catch (const nlohmann::json::exception& e) {

@@ -22,6 +22,7 @@
 #include "fufi/worker/device.h"
 #include "fufi/worker/diagnosis.h"
 #include "fufi/worker/failure.h"
+#include "fufi/worker/sync_batch_norm.h"
 #include "fufi/worker/tensors.h"
 #include "fufi/worker/train_config.h"
 #include "fufi/worker/training_step.h"
@@ -109,7 +110,8 @@ void finish_untrained(const TrainJob& job, const TrainConfig& cfg, const TensorD
 // the end judges divergence (naming the first non-finite step) and gives the epoch's mean loss.
 double train_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorSplit& train, TrainingStep& step,
                    std::int64_t epoch, double lr, const torch::Device& device, Communicator& comm,
-                   const EngineCallbacks& callbacks, const torch::nn::Module& model, StepDiagnosis* diagnosis) {
+                   const EngineCallbacks& callbacks, const torch::nn::Module& model, StepDiagnosis* diagnosis,
+                   double lowest_train_loss, SyncBatchNorm* sync_bn) {
   const std::int64_t n = train.size();
   const std::int64_t steps = (n + cfg.batch_size - 1) / cfg.batch_size;
   const auto order = torch::tensor(epoch_permutation(n, job.seed, epoch), torch::kLong).to(device);
@@ -123,7 +125,13 @@ double train_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorSpli
     if (r1 > r0) {
       auto b = gather(train, order.slice(0, r0, r1), device, cfg.channels_last);
       input = {b.X, b.Y, b.ext};
+    } else if (sync_bn) {
+      // No samples here this step, but SyncBatchNorm's collectives need this rank: the batch's first sample
+      // carries it through forward and backward, weighing nothing.
+      auto b = gather(train, order.slice(0, g0, g0 + 1), device, cfg.channels_last);
+      input = {b.X, b.Y, b.ext, /*stand_in=*/true};
     }
+    if (sync_bn) sync_bn->set_contributing(!input.stand_in);
     torch::Tensor loss;
     if (diagnosis) {
       {
@@ -142,10 +150,23 @@ double train_epoch(const TrainJob& job, const TrainConfig& cfg, const TensorSpli
   comm.allreduce_sum(sums);
   double total = 0;
   for (std::int64_t s = 0; s < steps; ++s) {
-    if (!std::isfinite(sums[static_cast<std::size_t>(s)]))
-      FUFI_FAIL(ErrorClass::Diverged, "non-finite training loss at epoch {}, step {} (lr {:.3g}); lower lr or set grad_clip",
+    const double sum = sums[static_cast<std::size_t>(s)];
+    if (!std::isfinite(sum))
+      FUFI_FAIL(ErrorClass::Diverged,
+                "non-finite training loss at epoch {}, step {} (lr {:.3g}); lower lr, set grad_clip, or safe_n2=true "
+                "for the paper-default N2 (docs/MODELS.md)",
                 epoch, s, lr);
-    total += sums[static_cast<std::size_t>(s)];
+    // A finite loss can explode as well (the reference N2's blocks with a near-zero sum): judged against the
+    // lowest epoch mean so far, so that the first epoch's steep descent never counts.
+    const std::int64_t g0 = s * cfg.batch_size, global_n = std::min(n, g0 + cfg.batch_size) - g0;
+    const double step_loss = sum / static_cast<double>(global_n);
+    if (cfg.diverge_factor > 0 && lowest_train_loss > 0 && step_loss > cfg.diverge_factor * lowest_train_loss)
+      FUFI_FAIL(ErrorClass::Diverged,
+                "training loss exploded at epoch {}, step {}: {:.6g}, over diverge_factor {:g} x the lowest epoch mean "
+                "so far {:.6g} (lr {:.3g}); lower lr, set grad_clip, or safe_n2=true for the paper-default N2 "
+                "(docs/MODELS.md)",
+                epoch, s, step_loss, cfg.diverge_factor, lowest_train_loss, lr);
+    total += sum;
   }
   return total / static_cast<double>(n);
 }
@@ -166,6 +187,7 @@ EpochRecord close_epoch(const TrainJob& job, const TrainConfig& cfg, const Tenso
   record.best = meta.best_epoch < 0 || record.valid.mse < meta.best_valid_mse;
   meta.epoch = epoch;
   meta.train_seconds += record.seconds;
+  if (meta.lowest_train_loss <= 0 || train_loss < meta.lowest_train_loss) meta.lowest_train_loss = train_loss;
   if (record.best) {
     meta.best_epoch = epoch;
     meta.best_valid_mse = record.valid.mse;
@@ -212,17 +234,21 @@ void train_job(const TrainJob& job, RecordSink& sink, Communicator& comm, const 
   Training t;
   CheckpointMeta meta;
   bool resumed = false;
+  std::vector<std::string> warnings;
   run_agreed(comm, [&] {
     settings = resolve_job_settings(job.model, job.settings, job.seed);
     device = parse_device(settings.train.device);
     result.device = device.str();
     configure_threads(settings.train);
-    dataset = load_split_tensors(job, settings.train, device);  // may fit settings.train's scalers
+    dataset = load_split_tensors(job, settings.train, device, &warnings);  // may fit settings.train's scalers
     t = build_training(job, settings, dataset.spec(), device);
+    check_hours_against_heads(dataset, dataset.spec(), *t.model, job, settings.train);
     result.parameters = model::count_parameters(*t.model);
   });
   resolve_memory_format(job, settings, dataset, t, comm, result);
   run_agreed(comm, [&] { meta = load_if_resuming(job, settings, dataset.spec(), t, &resumed); });
+  if (comm.rank() == 0 && callbacks.on_warning)
+    for (const auto& w : warnings) callbacks.on_warning(w);
   const TrainConfig& cfg = settings.train;
   const TensorSplit& train = dataset.split("train");
   if (!resumed) {
@@ -235,6 +261,13 @@ void train_job(const TrainJob& job, RecordSink& sink, Communicator& comm, const 
     return;
   }
 
+  // With > 1 rank, BatchNorm layers normalise over the group's whole batch (sync_batchnorm=auto).
+  std::unique_ptr<SyncBatchNorm> sync_bn;
+  run_agreed(comm, [&] {
+    sync_bn = make_sync_batch_norm(*t.model, comm, cfg.sync_batchnorm);
+    FUFI_CHECK(!sync_bn || !cfg.cuda_graph, UsageError,
+               "key 'cuda_graph': a captured step cannot run SyncBatchNorm's collectives; set sync_batchnorm=off");
+  });
   TrainingStep step(*t.model, t.loss, *t.optimizer, comm, step_options_from(cfg));
   std::unique_ptr<StepDiagnosis> diagnosis;
   run_agreed(comm, [&] {
@@ -256,7 +289,8 @@ void train_job(const TrainJob& job, RecordSink& sink, Communicator& comm, const 
     for (auto& group : t.optimizer->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     t.model->train();
     const double train_loss =
-        train_epoch(job, cfg, train, step, epoch, lr, device, comm, callbacks, *t.model, diagnosis.get());
+        train_epoch(job, cfg, train, step, epoch, lr, device, comm, callbacks, *t.model, diagnosis.get(),
+                    meta.lowest_train_loss, sync_bn.get());
     close_epoch(job, cfg, dataset, t, meta, epoch, lr, train_loss, t0, device, comm, sink, callbacks);
     ++epochs_this_call;
   }

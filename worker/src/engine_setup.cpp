@@ -45,10 +45,13 @@ void configure_threads(const TrainConfig& cfg) {
 // Validated, re-split when asked (split=7:1:2), scaled (fixed scalers, or fitted on the training split), and
 // resident on the device for the whole job (TaxiBJ's largest task is ~0.3 GB). Fitted scalers are written back
 // into `cfg`, where the loss and the checkpoint read them.
-TensorDataset load_split_tensors(const TrainJob& job, TrainConfig& cfg, const torch::Device& device) {
+TensorDataset load_split_tensors(const TrainJob& job, TrainConfig& cfg, const torch::Device& device,
+                                 std::vector<std::string>* warnings) {
   data::LoadOptions load_options;
+  load_options.strict = job.strict_data;
   auto dir = data::resolve_task_dir(job.data_dir, job.task);
   data::FufiData data = data::load_fufi_data(dir, load_options);
+  *warnings = data.warnings;
   if (cfg.split == "7:1:2") data::resplit_chronological(data, 7, 1, 2);
   if (cfg.scaling == "train_max") {
     const auto& train = data.split("train");
@@ -71,6 +74,32 @@ TensorDataset load_split_tensors(const TrainJob& job, TrainConfig& cfg, const to
     }
   }
   return dataset;
+}
+
+// A model with one output head per training hour (CUFAR, UNO) cannot predict a sample of another hour: every
+// split is checked against the training split's hours before the first epoch, so that such data fails at
+// load time as bad_data naming the split's file, not after training as a runtime error of the model.
+void check_hours_against_heads(const TensorDataset& dataset, const model::DataSpec& spec, const model::FufiModel& m,
+                               const TrainJob& job, const TrainConfig& cfg) {
+  if (!m.has_hour_heads()) return;
+  const std::int64_t lo = spec.hour_offset, hi = spec.hour_offset + spec.hour_slots - 1;
+  for (const auto& name : data::split_names()) {
+    auto it = dataset.splits.find(name);
+    if (it == dataset.splits.end() || !it->second.ext.defined()) continue;
+    auto hours = it->second.ext.select(1, model::ext_col::kHour).to(torch::kCPU).contiguous();
+    const float* h = hours.data_ptr<float>();
+    for (std::int64_t i = 0; i < hours.size(0); ++i) {
+      const auto hour = static_cast<std::int64_t>(h[i]);
+      if (hour >= lo && hour <= hi) continue;
+      const std::string where =
+          cfg.split == "release" ? dataset.dir + "/" + name + "/ext.npy"
+                                 : fmt::format("{}: the {} split of the {} re-split", dataset.dir, name, cfg.split);
+      FUFI_THROW(InputError,
+                 "{}: sample {} has hour {}, outside the training split's hours {}..{} ({} has one output head per "
+                 "training hour)",
+                 where, i, hour, lo, hi, job.model);
+    }
+  }
 }
 
 Training build_training(const TrainJob& job, const JobSettings& settings, const model::DataSpec& spec,

@@ -26,8 +26,15 @@ std::string config_differences(const Config& saved, const Config& now);
 void configure_threads(const TrainConfig& cfg);
 
 // Validated, re-split when asked (split=7:1:2), scaled (fixed scalers, or fitted on the training split), and
-// resident on the device. Fitted scalers are written back into `cfg`. InputError (bad_data) for bad files.
-TensorDataset load_split_tensors(const TrainJob& job, TrainConfig& cfg, const torch::Device& device);
+// resident on the device. Fitted scalers are written back into `cfg`. InputError (bad_data) for bad files;
+// the loader's warnings (ext columns outside 0..1, ...) go to *warnings, and job.strict_data refuses them.
+TensorDataset load_split_tensors(const TrainJob& job, TrainConfig& cfg, const torch::Device& device,
+                                 std::vector<std::string>* warnings);
+
+// Models with one output head per training hour (CUFAR, UNO): InputError (bad_data) naming the split's file
+// for a sample of any split whose hour lies outside the training split's hours.
+void check_hours_against_heads(const TensorDataset& dataset, const model::DataSpec& spec, const model::FufiModel& m,
+                               const TrainJob& job, const TrainConfig& cfg);
 
 // Model, loss and optimizer, identical on every rank (same seed; rank 0's values are broadcast later).
 struct Training {

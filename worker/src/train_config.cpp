@@ -23,6 +23,12 @@ const std::vector<model::ParamSpec>& train_param_specs() {
       {"adam_beta2", "0.999", "Adam beta2"},
       {"weight_decay", "0", "Adam weight decay"},
       {"grad_clip", "0", "clip the global gradient L2 norm; 0 = off"},
+      {"diverge_factor", "1000",
+       "fail as diverged when a step's training loss exceeds this multiple of the lowest epoch mean so far; 0 = "
+       "only non-finite losses"},
+      {"sync_batchnorm", "auto",
+       "data-parallel: auto = BatchNorm batch statistics over all ranks of the group (SyncBatchNorm) when it has > 1 "
+       "rank; off = each rank's own share"},
       {"loss", "dualfocal", "training loss (dualfocal, l1, mse, smooth_l1, ...) or model (the model's own)"},
       {"patience", "10", "early stopping: epochs without a better validation MSE; 0 = never stop early"},
       {"scaler_x", "1", "divide coarse maps by this before the model"},
@@ -70,6 +76,8 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
   t.adam_beta2 = c.get_double("adam_beta2", t.adam_beta2);
   t.weight_decay = c.get_double("weight_decay", t.weight_decay);
   t.grad_clip = c.get_double("grad_clip", t.grad_clip);
+  t.diverge_factor = c.get_double("diverge_factor", t.diverge_factor);
+  t.sync_batchnorm = c.get_string("sync_batchnorm", t.sync_batchnorm);
   t.loss = c.get_string("loss", t.loss);
   t.patience = c.get_int("patience", t.patience);
   t.scaler_x = c.get_double("scaler_x", t.scaler_x);
@@ -118,6 +126,11 @@ TrainConfig parse_train(const Config& c, std::uint64_t seed) {
   FUFI_CHECK(t.threads >= 0 && t.threads <= max_threads, UsageError,
              "key 'threads': must be in [0, {}] (0: all cores; at most 4 x this machine's cores), got {}", max_threads,
              t.threads);
+  FUFI_CHECK(t.diverge_factor >= 0, UsageError,
+             "key 'diverge_factor': must be >= 0 (0: off), got {}", t.diverge_factor);
+  FUFI_CHECK(t.sync_batchnorm == "auto" || t.sync_batchnorm == "off", UsageError,
+             "key 'sync_batchnorm': unknown value '{}'{} (auto, off)", t.sync_batchnorm,
+             did_you_mean(t.sync_batchnorm, {"auto", "off"}));
   FUFI_CHECK(t.grad_bucket_mb > 0 && t.grad_bucket_mb <= 4096, UsageError,
              "key 'grad_bucket_mb': must be in (0, 4096], got {}", t.grad_bucket_mb);
   FUFI_CHECK(t.grad_clip >= 0 && t.weight_decay >= 0, UsageError, "keys 'grad_clip'/'weight_decay': must be >= 0");
@@ -137,8 +150,11 @@ const std::vector<std::string>& execution_only_keys() {
   // for bf16, other precision: they change the numbers beyond rounding order).
   // adam_impl and cuda_graph run the same arithmetic with other kernels (foreach is bitwise for_loop on the
   // CPU; tests/worker/test_adam.cpp), so they are how a job runs, like the thread count.
-  static const std::vector<std::string> keys{"threads",         "device",    "grad_overlap", "grad_bucket_mb",
-                                             "eval_batch_size", "adam_impl", "cuda_graph"};
+  // sync_batchnorm makes a group of ranks compute what one rank does (the rank count is how a job runs);
+  // diverge_factor only decides when a run is given up, never what a finished run computed.
+  static const std::vector<std::string> keys{"threads",    "device",         "grad_overlap",  "grad_bucket_mb",
+                                             "eval_batch_size", "adam_impl", "cuda_graph", "sync_batchnorm",
+                                             "diverge_factor"};
   return keys;
 }
 

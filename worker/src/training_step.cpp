@@ -192,13 +192,15 @@ void TrainingStep::reduce_gradients() {
 }
 
 torch::Tensor TrainingStep::run(const StepInput& input, std::int64_t global_n) {
-  const std::int64_t local_n = input.X.defined() ? input.X.size(0) : 0;
+  const std::int64_t local_n = input.X.defined() && !input.stand_in ? input.X.size(0) : 0;
   FUFI_CHECK(global_n > 0 && local_n <= global_n, RuntimeError, "training step: {} local of {} global samples",
              local_n, global_n);
   const double weight = static_cast<double>(local_n) / static_cast<double>(global_n);
   torch::Tensor loss;
   if (graph_) {
     // A replay has no host-side checks that could fail on one rank only.
+    FUFI_CHECK(!input.stand_in, UsageError,
+               "key 'cuda_graph': a captured step cannot join SyncBatchNorm's collectives; set sync_batchnorm=off");
     loss = local_n > 0 ? graph_step(input, weight) : torch::Tensor();
   } else {
     zero_gradients();
@@ -206,11 +208,11 @@ torch::Tensor TrainingStep::run(const StepInput& input, std::int64_t global_n) {
     // backward, whose gradient hooks start collectives a failed rank would never join.
     torch::Tensor local_loss;
     run_agreed(comm_, [&] {
-      if (local_n > 0) local_loss = forward_loss(input, true);
+      if (local_n > 0 || input.stand_in) local_loss = forward_loss(input, true);
     });
     if (local_loss.defined()) {
-      (local_loss * weight).backward();
-      loss = local_loss.detach();
+      (local_loss * weight).backward();  // weight 0 for a stand-in: zero gradients, and its collectives
+      if (!input.stand_in) loss = local_loss.detach();
     }
   }
   if (!loss.defined()) {  // no samples on this rank: no gradient of its own, only the others' sums

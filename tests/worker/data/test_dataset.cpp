@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "fufi/core/error.h"
 #include "fufi/data/dataset.h"
@@ -125,6 +126,40 @@ TEST_F(DatasetDir, NegativeAndNonFiniteValues) {
   y[5] = std::nanf("");
   replace("train", "Y.npy", {6, 4, 6}, y);
   expect_error("non-finite");
+  // Located as the user indexes it: sample 2, channel 0, row 3, col 1 of a (N,4,6) fine map.
+  y[5] = 1.0f;
+  y[2 * 24 + 3 * 6 + 1] = std::nanf("");
+  replace("train", "Y.npy", {6, 4, 6}, y);
+  expect_error(file("train", "Y.npy") + ": non-finite value nan at sample 2, channel 0, row 3, col 1");
+  // Four-dimensional (N,C,h,w): the channel is located too (checked before X and Y are compared).
+  replace("train", "Y.npy", {6, 4, 6}, std::vector<float>(6 * 24, 1.0f));
+  std::vector<float> x(6 * 2 * 2 * 3, 1.0f);
+  x[1 * 12 + 1 * 6 + 0 * 3 + 2] = -std::numeric_limits<float>::infinity();
+  replace("valid", "X.npy", {2, 2, 2, 3}, std::vector<float>(x.begin(), x.begin() + 24));
+  expect_error(file("valid", "X.npy") + ": non-finite value -inf at sample 1, channel 1, row 0, col 2");
+}
+
+TEST_F(DatasetDir, ExtContinuousColumnsOutsideUnitRangeWarnAndStrictRefuses) {
+  write_all();
+  // Temperature in degrees Celsius and wind in mph, as raw weather exports hold them.
+  auto ext = read_npy(file("test", "ext.npy"));
+  for (std::int64_t i = 0; i < 3; ++i) {
+    ext.values[static_cast<std::size_t>(i * 7 + 0)] = -3.5f + 10.0f * static_cast<float>(i);
+    ext.values[static_cast<std::size_t>(i * 7 + 1)] = 12.0f;
+  }
+  write_npy(file("test", "ext.npy"), ext);
+  auto d = load_fufi_data(root_.string());
+  ASSERT_EQ(d.warnings.size(), 2u);
+  EXPECT_NE(d.warnings[0].find(file("test", "ext.npy") + ": column 0 (temperature) ranges -3.5..16.5"), std::string::npos)
+      << d.warnings[0];
+  EXPECT_NE(d.warnings[0].find("3 of 3 rows"), std::string::npos) << d.warnings[0];
+  EXPECT_NE(d.warnings[1].find("column 1 (wind speed) ranges 12..12"), std::string::npos) << d.warnings[1];
+  LoadOptions strict;
+  strict.strict = true;
+  expect_error("column 0 (temperature) ranges -3.5..16.5", strict);
+  // The documented encoding raises nothing.
+  write_all();
+  EXPECT_TRUE(load_fufi_data(root_.string(), strict).warnings.empty());
 }
 
 TEST_F(DatasetDir, BadExtShapeAndRanges) {
@@ -173,7 +208,7 @@ TEST_F(DatasetDir, ConstraintViolationIsReportedAndStrictRejects) {
   ASSERT_EQ(d.warnings.size(), 1u);
   EXPECT_NE(d.warnings[0].find("spatial constraint violated"), std::string::npos);
   LoadOptions strict;
-  strict.strict_constraint = true;
+  strict.strict = true;
   expect_error("spatial constraint violated", strict);
 }
 

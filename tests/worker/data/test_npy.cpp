@@ -116,6 +116,25 @@ TEST_F(NpyFiles, RejectsBadMagic) {
   expect_rejected("tiny.npy", {0x93, 'N'}, "bad magic");
 }
 
+TEST_F(NpyFiles, NamesWhatAFileWithoutTheMagicIs) {
+  // np.savez writes a zip archive: its local file header signature.
+  std::vector<std::uint8_t> zip{'P', 'K', 3, 4, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  expect_rejected("X.npy", zip, "zip archive, as NumPy's .npz is");
+  expect_rejected("empty.npy", {}, "the file is empty");
+  expect_rejected("pickle.npy", {0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0}, "Python pickle");
+  expect_rejected("h5.npy", {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 0, 0}, "HDF5");
+  expect_rejected("gz.npy", {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0}, "gzip");
+}
+
+TEST_F(NpyFiles, NonFiniteIsLocatedByMultiIndex) {
+  NpyReadOptions strict;
+  strict.allow_nonfinite = false;
+  std::vector<float> v(2 * 3 * 4, 1.0f);
+  v[1 * 12 + 2 * 4 + 3] = std::nanf("");
+  expect_rejected("nan3d.npy", npy_bytes(npy_dict("<f4", "(2, 3, 4)"), raw_bytes<float>(v)),
+                  "non-finite value nan at index (1, 2, 3) of shape (2, 3, 4)", strict);
+}
+
 TEST_F(NpyFiles, RejectsUnsupportedVersion) {
   expect_rejected("v4.npy", npy_bytes(npy_dict("<f4", "(2,)"), raw_bytes<float>({1, 2}), 4), "version 4.0");
   expect_rejected("v11.npy", npy_bytes(npy_dict("<f4", "(2,)"), raw_bytes<float>({1, 2}), 1, 1), "version 1.1");

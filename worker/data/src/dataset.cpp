@@ -21,11 +21,18 @@ void to_nchw(NpyArray& a, const std::string& file) {
   }
 }
 
+// A flow array (N,C,H,W) holds finite, non-negative counts. The first bad value is located as the user
+// indexes it (sample, channel, row, col), not by its flat offset in the file.
 void check_nonnegative_finite(const NpyArray& a, const std::string& file) {
+  const std::int64_t C = a.shape[1], H = a.shape[2], W = a.shape[3];
+  auto where = [&](std::size_t flat) {
+    const auto i = static_cast<std::int64_t>(flat);
+    return fmt::format("sample {}, channel {}, row {}, col {}", i / (C * H * W), (i / (H * W)) % C, (i / W) % H, i % W);
+  };
   for (std::size_t i = 0; i < a.values.size(); ++i) {
     float v = a.values[i];
-    if (!std::isfinite(v)) FUFI_THROW(InputError, "{}: non-finite value {} at flat index {}", file, v, i);
-    if (v < 0) FUFI_THROW(InputError, "{}: negative flow {} at flat index {}", file, v, i);
+    if (!std::isfinite(v)) FUFI_THROW(InputError, "{}: non-finite value {} at {}", file, v, where(i));
+    if (v < 0) FUFI_THROW(InputError, "{}: negative flow {} at {}", file, v, where(i));
   }
 }
 
@@ -60,6 +67,34 @@ void validate_ext(const NpyArray& ext, const std::string& file) {
                    col.name, v, col.lo, col.hi);
     }
   }
+}
+
+std::vector<std::string> ext_range_warnings(const NpyArray& ext, const std::string& file) {
+  std::vector<std::string> out;
+  if (ext.ndim() != 2 || ext.shape[1] != 7) return out;
+  // The TaxiBJ encoding min-max scales temperature and wind to 0..1 and holds holiday and weekend as 0/1
+  // flags; models feed these columns raw, so raw units (°C, mph) would silently dominate the embedding MLP.
+  const char* names[] = {"temperature", "wind speed", "holiday", "weekend"};
+  const std::int64_t n = ext.shape[0];
+  for (int c = 0; c < 4; ++c) {
+    float lo = 0, hi = 0;
+    std::int64_t outside = 0, first = -1;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float v = ext.values[static_cast<std::size_t>(i * 7 + c)];
+      lo = i == 0 ? v : std::min(lo, v);
+      hi = i == 0 ? v : std::max(hi, v);
+      if (v < 0 || v > 1) {
+        ++outside;
+        if (first < 0) first = i;
+      }
+    }
+    if (outside > 0)
+      out.push_back(fmt::format(
+          "{}: column {} ({}) ranges {:.4g}..{:.4g}, outside the documented 0..1 scaling in {} of {} rows (first: row "
+          "{}); scale it to 0..1 (docs/DATA.md)",
+          file, c, names[c], lo, hi, outside, n, first));
+  }
+  return out;
 }
 
 ConstraintReport check_constraint(const NpyArray& X, const NpyArray& Y, std::int64_t s, const std::string& split) {
@@ -99,8 +134,8 @@ FufiData load_fufi_data(const std::string& dir, const LoadOptions& options) {
   FufiData data;
   data.dir = dir;
   bool first = true;
-  NpyReadOptions finite_only;
-  finite_only.allow_nonfinite = false;
+  // Non-finite values are located below, by sample and cell (X, Y) or row and named column (ext).
+  NpyReadOptions any_value;
   for (const auto& split : options.splits) {
     if (std::find(split_names().begin(), split_names().end(), split) == split_names().end())
       FUFI_THROW(UsageError, "unknown split '{}' (train, valid, test)", split);
@@ -111,8 +146,8 @@ FufiData load_fufi_data(const std::string& dir, const LoadOptions& options) {
 
     SplitArrays s;
     s.name = split;
-    s.X = read_npy(fx, finite_only);
-    s.Y = read_npy(fy, finite_only);
+    s.X = read_npy(fx, any_value);
+    s.Y = read_npy(fy, any_value);
     to_nchw(s.X, fx);
     to_nchw(s.Y, fy);
     check_nonnegative_finite(s.X, fx);
@@ -137,8 +172,12 @@ FufiData load_fufi_data(const std::string& dir, const LoadOptions& options) {
                  layout.coarse_h, layout.coarse_w);
 
     if (fs::exists(fe)) {
-      s.ext = read_npy(fe, finite_only);
+      s.ext = read_npy(fe, any_value);
       validate_ext(s.ext, fe);
+      for (auto& w : ext_range_warnings(s.ext, fe)) {
+        if (options.strict) FUFI_THROW(InputError, "{} (refused: strict)", w);
+        data.warnings.push_back(std::move(w));
+      }
       if (s.ext.shape[0] != n) FUFI_THROW(InputError, "{}: {} rows but {} has {} samples", fe, s.ext.shape[0], fx, n);
       layout.ext_dim = s.ext.shape[1];
     }
@@ -175,7 +214,7 @@ FufiData load_fufi_data(const std::string& dir, const LoadOptions& options) {
         "{}: spatial constraint violated: largest relative error {:.3g} (absolute {:.3g}) in split '{}', sample {}, "
         "channel {}, coarse cell ({}, {})",
         dir, c.max_rel, c.max_abs, c.split, c.sample, c.channel, c.row, c.col);
-    if (options.strict_constraint) FUFI_THROW(InputError, "{}", msg);
+    if (options.strict) FUFI_THROW(InputError, "{}", msg);
     data.warnings.push_back(msg);
   }
   return data;

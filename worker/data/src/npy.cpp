@@ -1,5 +1,6 @@
 #include "fufi/data/npy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -158,11 +159,38 @@ void convert_payload(const NpyHeader& h, const std::uint8_t* src, float* dst, co
   }
 }
 
+// "(3, 0, 12, 7)": the C-order multi-index of flat index `flat` in `shape`.
+std::string index_to_string(const std::vector<std::int64_t>& shape, std::uint64_t flat) {
+  std::vector<std::int64_t> index(shape.size(), 0);
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    const auto extent = static_cast<std::uint64_t>(std::max<std::int64_t>(shape[d], 1));
+    index[d] = static_cast<std::int64_t>(flat % extent);
+    flat /= extent;
+  }
+  return shape_to_string(index);
+}
+
 void check_finite(const NpyArray& a, const std::string& name) {
   for (std::size_t i = 0; i < a.values.size(); ++i) {
     if (!std::isfinite(a.values[i]))
-      FUFI_THROW(InputError, "{}: non-finite value {} at flat index {}", name, a.values[i], i);
+      FUFI_THROW(InputError, "{}: non-finite value {} at index {} of shape {}", name, a.values[i],
+                 index_to_string(a.shape, i), shape_to_string(a.shape));
   }
+}
+
+// What a file that lacks the NPY magic most likely is, from the signatures of the formats people save
+// arrays in by mistake (a NumPy .npz archive under an .npy name is the common one: np.savez writes a zip).
+std::string what_file_is_this(const std::uint8_t* bytes, std::size_t size) {
+  auto starts = [&](const char* sig, std::size_t n) { return size >= n && std::memcmp(bytes, sig, n) == 0; };
+  if (size == 0) return "the file is empty";
+  if (starts("PK\x03\x04", 4) || starts("PK\x05\x06", 4))
+    return "it is a zip archive, as NumPy's .npz is (np.savez): load it with np.load(f)[name] and write each array "
+           "with np.save";
+  if (starts("\x80", 1) && size >= 2 && bytes[1] >= 2 && bytes[1] <= 5)
+    return "it is a Python pickle: write the array with np.save";
+  if (starts("\x89HDF\r\n\x1a\n", 8)) return "it is an HDF5 file: write each dataset with np.save";
+  if (starts("\x1f\x8b", 2)) return "it is gzip-compressed: decompress it first";
+  return "bad magic: NPY files start with \\x93NUMPY";
 }
 
 }  // namespace
@@ -208,7 +236,7 @@ std::string shape_to_string(const std::vector<std::int64_t>& shape) {
 NpyHeader parse_npy_header(const std::uint8_t* bytes, std::size_t size, const std::string& name) {
   NpyHeader h;
   if (size < kMagicLen + 2 || std::memcmp(bytes, kMagic, kMagicLen) != 0)
-    FUFI_THROW(InputError, "{}: not an NPY file (bad magic)", name);
+    FUFI_THROW(InputError, "{}: not an NPY file ({})", name, what_file_is_this(bytes, size));
   h.major_version = bytes[6];
   h.minor_version = bytes[7];
   std::size_t len_bytes = 0;

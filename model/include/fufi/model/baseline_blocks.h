@@ -45,7 +45,7 @@ class ResidualBlockImpl : public torch::nn::Module {
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
 };
 TORCH_MODULE(ResidualBlock);
 
@@ -148,7 +148,7 @@ class UrbanFMTrunk {
   UrbanInput input_;
   torch::nn::Sequential body_{nullptr};
   torch::nn::Conv2d body_conv_{nullptr};
-  torch::nn::BatchNorm2d body_bn_{nullptr};
+  BatchNorm2d body_bn_{nullptr};
   SubPixelUpsampler upsampler_{nullptr};
 };
 
@@ -169,7 +169,7 @@ class CufarMiniModelImpl : public torch::nn::Module {
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
   torch::nn::PixelShuffle shuffle_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm2d bn_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
 };
 TORCH_MODULE(CufarMiniModel);

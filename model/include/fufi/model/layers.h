@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "fufi/model/batch_norm.h"
+
 namespace fufi::model {
 
 // N²-Normalization (UrbanFM, Liang et al. KDD 2019, §3.2) in its two variants. raw: (B,C,H,W), H and W

@@ -64,6 +64,10 @@ class FufiModel : public torch::nn::Module {
   // external factors, undefined when the data has none (context-dependent fits, e.g. historical by_hour,
   // need it and say so).
   virtual void fit(const torch::Tensor& coarse, const torch::Tensor& fine, const torch::Tensor& ext = {}) {}
+  // True for models with one output head per hour of the training split (CUFAR, UNO with ext): every sample
+  // they see must have an hour in DataSpec's hour_offset .. hour_offset + hour_slots - 1. The worker checks
+  // every split against that range before training.
+  virtual bool has_hour_heads() const { return false; }
   // False for parameter-free models: the engine then skips the optimizer.
   virtual bool trainable() const { return true; }
 

@@ -13,6 +13,7 @@ struct SweepData {
   bool synthetic = false;
   data::SynthOptions synth;  // synthetic: the generator's options, resolved (preset sizes filled in)
   std::string root;          // otherwise: the TaxiBJ-layout root, absolute
+  std::string root_where;    // where `root` was given: the sweep's "file:line" of data.root, or "--data-root"
   // fufi/core/data_identity.h's text ("synthetic:preset=small,seed=2026,..." or "root:/abs/path"): part of
   // every job id.
   std::string identity() const;
@@ -29,7 +30,8 @@ std::int64_t train_samples(const SweepData& data, const std::string& task);
 std::string ensure_synthetic_task(const std::string& dir, const data::SynthOptions& options, const std::string& task);
 
 // The data directory jobs of `sweep` read: the root (every task directory must exist: a missing one is an
-// InputError before any job starts), or DATA_CACHE/<cache_name> with every task generated.
+// InputError naming data.root's file:line before any job starts), or DATA_CACHE/<cache_name> with every task
+// generated. Sessions call it before they create the DB, so that bad data leaves no DB behind.
 std::string prepare_data(const Sweep& sweep, const std::string& data_cache);
 
 }  // namespace fufi::orchestrator

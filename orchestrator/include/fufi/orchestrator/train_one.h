@@ -16,12 +16,13 @@ struct TrainOneOptions {
   std::uint64_t seed = 1;
   bool fresh = false;  // ignore (delete) OUT's checkpoints and start over
   bool quiet = false;  // no per-epoch lines
+  bool strict = false;  // refuse data warnings (ext columns outside 0..1, constraint violations) as bad_data
   std::string diagnose;               // non-empty: step diagnostics to this JSONL file (worker/diagnosis.h)
   std::int64_t diagnose_steps = 20;   // with `diagnose`: the first steps recorded
 };
 
 // Trains, writing OUT (checkpoints, epochs.jsonl, metrics.json). Rank 0 prints one line per epoch to `err`
-// ("epoch   1/60 ...", the count from the job's resolved settings, recipe included) and the test metrics to
+// ("epoch   0 of 0..59 ...", 0-based as everywhere, the count from the job's resolved settings, recipe included) and the test metrics to
 // `out`, or the failure to `err`. Returns the exit code of the job's status and error class (status.h).
 int train_one(const TrainOneOptions& options, std::ostream& out, std::ostream& err);
 

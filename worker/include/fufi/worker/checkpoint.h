@@ -25,6 +25,7 @@ struct CheckpointMeta {
   double best_valid_mse = 0;  // valid only when best_epoch >= 0
   std::int64_t epochs_since_best = 0;
   double train_seconds = 0;  // summed epoch times so far (mean epoch time survives a resume)
+  double lowest_train_loss = 0;  // the lowest epoch mean training loss so far; 0: none yet (diverge_factor)
   std::string fufi_version;
 };
 

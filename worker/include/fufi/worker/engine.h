@@ -30,11 +30,15 @@ struct TrainJob : JobSpec {
   // every step whose loss jumps.
   std::string diagnose_path;
   std::int64_t diagnose_steps = 20;
+  // Refuse what data loading otherwise warns about (a spatial-constraint violation, ext continuous columns
+  // outside 0..1) as bad_data.
+  bool strict_data = false;
 };
 
 struct EngineCallbacks {
   std::function<void(const EpochRecord&)> on_epoch;  // after each epoch's checkpoint (rank 0 only)
   std::function<void()> heartbeat;                    // at least once per training step (all ranks)
+  std::function<void(const std::string&)> on_warning;  // e.g. ext columns outside 0..1 (rank 0 only)
 };
 
 // Runs the job. Failures are classified into RunResult (status "failed", error_class, error) and

@@ -22,6 +22,10 @@ struct TrainConfig {
   double adam_beta2 = 0.999;
   double weight_decay = 0.0;
   double grad_clip = 0.0;             // max global L2 norm; 0: off
+  // A step whose training loss exceeds this multiple of the lowest epoch mean so far fails the job as
+  // `diverged` (as a non-finite loss does); 0: only non-finite losses.
+  double diverge_factor = 1000.0;
+  std::string sync_batchnorm = "auto";  // auto: BatchNorm statistics over the whole group when it has > 1 rank; off
   std::string loss = "dualfocal";     // a registered loss, or `model` (the model's own objective)
   std::int64_t patience = 10;         // epochs without a better validation MSE before stopping; 0: never
   double scaler_x = 1.0;              // X is divided by it before the model sees it

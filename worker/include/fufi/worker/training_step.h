@@ -45,6 +45,10 @@ struct StepInput {
   torch::Tensor X;    // (b, C, h, w) scaled coarse maps
   torch::Tensor Y;    // (b, C, H, W) scaled fine maps
   torch::Tensor ext;  // (b, 7) raw ext encoding, or undefined
+  // A rank without samples in this step under SyncBatchNorm: X, Y and ext hold one sample of the batch that
+  // only carries the rank through forward and backward, so that its BatchNorm layers join the group's
+  // collectives (sync_batch_norm.h). It weighs 0: the rank's loss is 0 and its gradients are zeros.
+  bool stand_in = false;
 };
 
 class TrainingStep {

@@ -48,7 +48,9 @@ struct ConstraintReport {
 
 struct LoadOptions {
   std::vector<std::string> splits = split_names();
-  bool strict_constraint = false;        // true: a violation above the tolerance is an InputError
+  // true: what is otherwise a warning is an InputError: a constraint violation above the tolerance, ext's
+  // continuous columns outside 0..1.
+  bool strict = false;
   double constraint_tolerance = 1e-4;    // relative, per coarse cell
 };
 
@@ -57,14 +59,15 @@ struct FufiData {
   DataLayout layout;
   std::map<std::string, SplitArrays> splits;
   ConstraintReport constraint;
-  std::vector<std::string> warnings;  // e.g. a constraint violation below strictness
+  std::vector<std::string> warnings;  // a constraint violation, ext columns outside 0..1 (not strict)
 
   const SplitArrays& split(const std::string& name) const;
 };
 
 // Loads and validates every requested split. Throws InputError naming the file and the reason for a
 // missing file, mismatched N or shapes, a non-integer upscale, negative or non-finite values, ext
-// values out of range, or (strict) a constraint violation.
+// values out of range, or (strict) a constraint violation or ext continuous columns outside 0..1. A NaN or a
+// negative flow is located as (file, sample, channel, row, col).
 FufiData load_fufi_data(const std::string& dir, const LoadOptions& options = {});
 
 // The paper's protocol (§5.1: "split ... with a ratio of 7:1:2"): the samples of train, valid and test,
@@ -85,5 +88,9 @@ ConstraintReport check_constraint(const NpyArray& X, const NpyArray& Y, std::int
 
 // Valid ranges of the integer ext columns: day 0..7, hour 0..23, weather 0..17.
 void validate_ext(const NpyArray& ext, const std::string& file);
+
+// One warning per continuous ext column (temperature, wind speed, holiday, weekend) with values outside the
+// documented 0..1 scaling, naming the file, the column and its observed range. Empty when all fit.
+std::vector<std::string> ext_range_warnings(const NpyArray& ext, const std::string& file);
 
 }  // namespace fufi::data
