@@ -51,6 +51,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--retry-failed", a->run.retry_failed, "Give failed jobs max_attempts new attempts");
   cmd->add_flag("--replace-sweep", a->run.replace_sweep,
                 "Let this file take over a sweep name another file holds in the DB (its jobs are listed as orphaned)");
+  cmd->add_flag("--strict", a->run.strict_data,
+                "Refuse the data's warnings (ext columns outside 0..1, a spatial-constraint violation) before any job runs");
   cmd->add_flag("--quiet", a->run.quiet, "No progress output (failures and the final line still print)");
   // Measures the orchestrator itself: jobs do nothing and report zero metrics (use a throwaway DB).
   cmd->add_option("--runner", a->runner, "train (default), noop or fixture")->group("");

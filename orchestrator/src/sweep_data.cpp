@@ -83,16 +83,33 @@ std::string ensure_synthetic_task(const std::string& dir, const data::SynthOptio
   return dir;
 }
 
-std::string prepare_data(const Sweep& sweep, const std::string& data_cache) {
+std::string prepare_data(const Sweep& sweep, const std::string& data_cache, const DataCheckOptions& check,
+                         std::vector<std::string>* warnings) {
   std::set<std::string> tasks;
   for (const auto& j : sweep.jobs) tasks.insert(j.task);
   if (!sweep.data.synthetic) {
+    const std::string where = sweep.data.root_where.empty() ? sweep.file : sweep.data.root_where;
     // Every task directory must exist before any job starts: a missing one is the user's to fix (exit 2).
     try {
       for (const auto& t : tasks) data::resolve_task_dir(sweep.data.root, t);
     } catch (const InputError& e) {
-      FUFI_THROW(InputError, "{}: data.root: {}", sweep.data.root_where.empty() ? sweep.file : sweep.data.root_where,
-                 e.message());
+      FUFI_THROW(InputError, "{}: data.root: {}", where, e.message());
+    }
+    // Every check a job makes when it loads its data (a NaN located by sample and cell, an .npz under an .npy
+    // name, shapes that disagree, ...) runs once per task here, one task in memory at a time: bad data fails the
+    // sweep before its DB exists, instead of failing each of its jobs as bad_data.
+    if (check.validate) {
+      data::LoadOptions load_options;
+      load_options.strict = check.strict;
+      for (const auto& t : tasks) {
+        try {
+          const auto loaded = data::load_fufi_data(data::resolve_task_dir(sweep.data.root, t), load_options);
+          if (warnings) warnings->insert(warnings->end(), loaded.warnings.begin(), loaded.warnings.end());
+        } catch (const InputError& e) {
+          FUFI_THROW(InputError, "{}: data.root: {}{}", where, e.message(),
+                     check.strict ? " (--strict refuses what is otherwise a warning)" : "");
+        }
+      }
     }
     return sweep.data.root;
   }

@@ -37,8 +37,13 @@ std::unique_ptr<Session> open_session(const std::function<Sweep()>& load, const 
   s->sweep = load();
   for (const auto& w : s->sweep.warnings) err << "fufi: warning: " << s->sweep.file << ": " << w << "\n";
   // The data first: a sweep whose data root is missing is the user's to fix, and must leave no DB or lock.
-  const std::string data_dir =
-      prepare_data(s->sweep, o.data_cache.empty() ? default_data_cache(o.db_path) : fs::absolute(o.data_cache).string());
+  DataCheckOptions check;
+  check.strict = o.strict_data;
+  std::vector<std::string> data_warnings;
+  const std::string data_dir = prepare_data(
+      s->sweep, o.data_cache.empty() ? default_data_cache(o.db_path) : fs::absolute(o.data_cache).string(), check,
+      &data_warnings);
+  for (const auto& w : data_warnings) err << "fufi: warning: " << w << "\n";
   s->lock = std::make_unique<CoordinatorLock>(o.db_path);
   // Migrations run here, before any worker gets a job.
   s->store = std::make_unique<results::ResultsStore>(o.db_path);

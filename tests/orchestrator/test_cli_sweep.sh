@@ -57,6 +57,37 @@ expect 2 "$S/noroot.toml:3: data.root: $S/no_such_root: data directory does not 
 check "a sweep with a missing data root left no DB or lock" \
   test ! -e "$S/noroot/fufi.db" -a ! -e "$S/noroot/fufi.db.lock" -a ! -e "$S/noroot/fufi.db-wal"
 
+# Bad data under a root: every task is loaded and checked once before the DB exists. A NaN fails the sweep (exit 2)
+# naming data.root's line, the file and the cell, and leaves no DB; ext in raw units warns, and --strict refuses.
+with_synthetic_data
+cp -r "$WORK/syn" "$S/nanroot"
+python3 - "$S/nanroot/P1/valid/Y.npy" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+start = 10 + (b[8] | b[9] << 8)
+b[start + 4 * 5:start + 4 * 6] = struct.pack("<f", float("nan"))  # sample 0, channel 0, row 0, col 5
+open(sys.argv[1], "wb").write(b)
+PY
+printf 'name = "nanroot"\n[data]\nroot = "%s"\n[axes]\nmodel = "uniform"\ntask = "P1"\n' "$S/nanroot" >"$S/nanroot.toml"
+expect 2 "$S/nanroot.toml:3: data.root: $S/nanroot/P1/valid/Y.npy" \
+  "$FUFI" sweep "$S/nanroot.toml" --db "$S/nanroot_db/fufi.db" --quiet
+check "a sweep with a NaN in its data left no DB" test ! -e "$S/nanroot_db/fufi.db"
+cp -r "$WORK/syn" "$S/rawroot"
+python3 - "$S/rawroot/P1/train/ext.npy" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+start = 10 + (b[8] | b[9] << 8)
+for i in range(start, len(b), 28):  # column 0 (temperature) in degrees Celsius
+    b[i:i + 4] = struct.pack("<f", 23.0)
+open(sys.argv[1], "wb").write(b)
+PY
+printf 'name = "rawroot"\n[data]\nroot = "%s"\n[axes]\nmodel = "uniform"\ntask = "P1"\n' "$S/rawroot" >"$S/rawroot.toml"
+expect 2 "column 0 (temperature) ranges 23..23" \
+  "$FUFI" sweep "$S/rawroot.toml" --db "$S/rawroot_strict/fufi.db" --quiet --strict
+check "a --strict sweep refused before creating its DB" test ! -e "$S/rawroot_strict/fufi.db"
+expect 0 "fufi: warning: $S/rawroot/P1/train/ext.npy: column 0 (temperature) ranges 23..23" \
+  "$FUFI" sweep "$S/rawroot.toml" --db "$S/rawroot_db/fufi.db" --quiet
+
 # --- query
 Q="$S/db/fufi.db"
 expect 0 "cli" "$FUFI" query "$Q"

@@ -2,6 +2,7 @@
 // The data a sweep trains on: synthetic data (generated once per node into a cache) or a TaxiBJ-layout root.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fufi/data/synth.h"
 
@@ -29,9 +30,18 @@ std::int64_t train_samples(const SweepData& data, const std::string& task);
 // then renamed, so concurrent ranks and a killed run never leave a half-written task). Returns DIR.
 std::string ensure_synthetic_task(const std::string& dir, const data::SynthOptions& options, const std::string& task);
 
-// The data directory jobs of `sweep` read: the root (every task directory must exist: a missing one is an
-// InputError naming data.root's file:line before any job starts), or DATA_CACHE/<cache_name> with every task
-// generated. Sessions call it before they create the DB, so that bad data leaves no DB behind.
-std::string prepare_data(const Sweep& sweep, const std::string& data_cache);
+struct DataCheckOptions {
+  bool validate = true;  // load every task of a root once and run the loader's checks (worker/data/dataset.h)
+  bool strict = false;   // `fufi sweep --strict`: the loader's warnings (ext columns outside 0..1, a spatial-
+                         // constraint violation) are errors
+};
+
+// The data directory jobs of `sweep` read: the root, or DATA_CACHE/<cache_name> with every task generated.
+// A root's task directories must exist, and (check.validate) each task's files pass every check a job makes
+// when it loads them; otherwise an InputError (bad_data, exit 2) naming data.root's file:line (or
+// --data-root) and the file. The loader's warnings go to *warnings (may be null). Sessions call it before they
+// create the DB, so that bad data leaves no DB behind.
+std::string prepare_data(const Sweep& sweep, const std::string& data_cache, const DataCheckOptions& check = {},
+                         std::vector<std::string>* warnings = nullptr);
 
 }  // namespace fufi::orchestrator
