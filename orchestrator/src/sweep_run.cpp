@@ -65,8 +65,10 @@ void run_worker_rank(const SweepRunOptions& o, const Layout& layout, const Commu
 
 }  // namespace
 
-int run_sweep(const std::function<Sweep()>& load, const SweepRunOptions& o, JobRunner& runner, std::ostream& out,
+int run_sweep(const std::function<Sweep()>& load, const SweepRunOptions& options, JobRunner& runner, std::ostream& out,
               std::ostream& err) {
+  SweepRunOptions o = options;
+  o.check_data = o.check_data && runner.reads_data();  // the noop and fixture runners never open the data
   FUFI_CHECK(o.ranks_per_job >= 1, UsageError, "--ranks-per-job must be >= 1, got {}", o.ranks_per_job);
   FUFI_CHECK(o.jobs_per_gpu >= 1, UsageError, "--jobs-per-gpu must be >= 1, got {}", o.jobs_per_gpu);
   if (!worker::mpi_launched()) return run_local(load, o, runner, out, err);

@@ -38,6 +38,7 @@ std::unique_ptr<Session> open_session(const std::function<Sweep()>& load, const 
   for (const auto& w : s->sweep.warnings) err << "fufi: warning: " << s->sweep.file << ": " << w << "\n";
   // The data first: a sweep whose data root is missing is the user's to fix, and must leave no DB or lock.
   DataCheckOptions check;
+  check.validate = o.check_data;
   check.strict = o.strict_data;
   std::vector<std::string> data_warnings;
   const std::string data_dir = prepare_data(

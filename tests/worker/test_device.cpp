@@ -1,5 +1,6 @@
-// The device checks of scripts/gpu-check: every registered model's forward and backward on the device agree
-// with a single-threaded NCHW float32 CPU reference; bf16 autocast stays close and keeps the spatial
+// The device checks of scripts/gpu-check: every registered model's forward on the device agrees with a
+// single-threaded NCHW float32 CPU reference, and its gradients with a float64 copy (up to 10x the float32
+// reference's own rounding error); bf16 autocast stays close and keeps the spatial
 // constraint; the 1-rank NCCL (CUDA) or MPI (CPU) communicator round-trips tensors, and the overlapped
 // gradient reducer reproduces plain gradients through it; the training step's Adam implementations and
 // CUDA graph replay agree with the eager for-loop step; a "torchscript:" model (docs/BYO_MODEL.md) matches the
@@ -132,6 +133,16 @@ TEST_F(DeviceCheck, EveryModelMatchesTheCpuReference) {
     EXPECT_TRUE(torch::isfinite(dev_out).all().item<bool>()) << name;
 
     if (!reference->trainable()) continue;
+    // The gradients are judged against a float64 copy of the same model (the exact answer up to 1e-16): the
+    // device's float32 error may be at most 10x the float32 CPU reference's own, and never needs to be below
+    // 2e-3. Two float32 runs that differ only in summation order (oneDNN's kernels differ by instruction set:
+    // SSE4.1, AVX2, AVX-512) part by more than 2e-3 on an ODE's many steps; measured against the exact answer,
+    // neither is wrong (issue #16: no outcome may depend on the instruction set).
+    torch::manual_seed(3);
+    auto exact = model::ModelRegistry::instance().create(name, spec, cfg);
+    exact->to(torch::kFloat64);
+    exact->eval();
+    auto exact_out = exact->forward({batch.coarse.to(torch::kFloat64), batch.ext.to(torch::kFloat64)}).fine;
     // A fixed random weighting of the output, so that every parameter's gradient is exercised.
     torch::manual_seed(5);
     const auto weights = torch::rand(ref_out.sizes());
@@ -139,7 +150,9 @@ TEST_F(DeviceCheck, EveryModelMatchesTheCpuReference) {
     (ref_out * weights).sum().backward();
     torch::set_num_threads(threads);
     (dev_out * weights.to(device_)).sum().backward();
+    (exact_out * weights.to(torch::kFloat64)).sum().backward();
     auto ref_params = reference->named_parameters(), dev_params = candidate->named_parameters();
+    auto exact_params = exact->named_parameters();
     // Per parameter tensor, relative to the larger of its own gradient and a thousandth of the model's whole
     // gradient: a bias in front of a BatchNorm has a zero gradient up to rounding, which must not count.
     double total = 0;
@@ -155,9 +168,14 @@ TEST_F(DeviceCheck, EveryModelMatchesTheCpuReference) {
         EXPECT_EQ(d.abs().max().item<double>(), 0.0) << name << ": " << p.key();
         continue;
       }
-      const double error = (d.detach().cpu().to(torch::kFloat64) - g.to(torch::kFloat64)).norm().item<double>() /
-                           std::max(g.norm().item<double>(), noise_floor);
-      EXPECT_LT(error, 2e-3) << name << ": gradient of " << p.key() << " on " << device_.str();
+      const auto& e = exact_params[p.key()].grad();
+      ASSERT_TRUE(e.defined()) << name << ": " << p.key() << " has no gradient in float64";
+      const double scale = std::max(e.norm().item<double>(), noise_floor);
+      const double error = (d.detach().cpu().to(torch::kFloat64) - e).norm().item<double>() / scale;
+      const double cpu_error = (g.to(torch::kFloat64) - e).norm().item<double>() / scale;
+      EXPECT_LT(error, std::max(2e-3, 10 * cpu_error))
+          << name << ": gradient of " << p.key() << " on " << device_.str() << " (the float32 CPU reference's error "
+          << cpu_error << ")";
     }
   }
 }

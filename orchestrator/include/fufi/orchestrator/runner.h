@@ -31,6 +31,8 @@ class JobRunner {
   // group's comm. Rank 0 of the group reports epochs to `sink`. Failures are returned, not thrown.
   virtual worker::RunResult run(const JobTicket& job, worker::RecordSink& sink, worker::Communicator& comm,
                                 const worker::EngineCallbacks& callbacks) = 0;
+  // Whether its jobs read the data's files (the sweep then checks them once before it starts).
+  virtual bool reads_data() const { return true; }
 };
 
 // Real training (worker::run_training), after making sure synthetic data exists on this node.
@@ -45,6 +47,7 @@ class NoopRunner : public JobRunner {
  public:
   worker::RunResult run(const JobTicket& job, worker::RecordSink& sink, worker::Communicator& comm,
                         const worker::EngineCallbacks& callbacks) override;
+  bool reads_data() const override { return false; }
 };
 
 // Completes every job at once with made-up but deterministic results, so that the report's tables and
@@ -56,6 +59,7 @@ class FakeMetricsRunner : public JobRunner {
  public:
   worker::RunResult run(const JobTicket& job, worker::RecordSink& sink, worker::Communicator& comm,
                         const worker::EngineCallbacks& callbacks) override;
+  bool reads_data() const override { return false; }
 };
 
 // The runner `fufi sweep --runner NAME` names: train (TrainingRunner), noop (NoopRunner) or fixture

@@ -37,6 +37,7 @@ struct SweepRunOptions {
   bool retry_failed = false;
   bool replace_sweep = false;  // --replace-sweep: this file takes over a sweep name another file holds in the DB
   bool quiet = false;
+  bool check_data = true;    // load each task of a data root once before the DB exists (sweep_data.h)
   bool strict_data = false;  // --strict: the data's warnings (ext columns outside 0..1, ...) refuse the sweep
   double heartbeat_seconds = 5;  // how often a running job's heartbeat reaches the DB
 };
