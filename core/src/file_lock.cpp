@@ -15,7 +15,14 @@ namespace fufi {
 
 FileLock::FileLock(std::string path) : path_(std::move(path)) {
   const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) FUFI_THROW(IoError, "{}: cannot create the lock file: {}", path_, std::strerror(errno));
+  if (fd < 0) {
+    const int error = errno;
+    // A directory that is missing, read-only or not ours is the user's to fix (exit 2), not a failing disk.
+    if (error == EROFS || error == EACCES || error == EPERM || error == ENOENT || error == ENOTDIR)
+      FUFI_THROW(InputError, "{}: cannot create the lock file: {} (its directory must exist and be writable)", path_,
+                 std::strerror(error));
+    FUFI_THROW(IoError, "{}: cannot create the lock file: {}", path_, std::strerror(error));
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char buf[512] = {0};
     const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);

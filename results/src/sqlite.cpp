@@ -1,12 +1,32 @@
 #include "fufi/results/sqlite.h"
 
+#include <unistd.h>
+
 #include <sqlite3.h>
 
+#include <cstring>
 #include <filesystem>
+
+#include <fmt/format.h>
 
 #include "fufi/core/error.h"
 
 namespace fufi::results {
+
+namespace {
+
+// SQLite's message, and for a failing disk the OS error behind it ("disk I/O error" alone does not say
+// that a file-size limit or a full disk was hit).
+std::string error_text(sqlite3* db) {
+  std::string message = sqlite3_errmsg(db);
+  const int primary = sqlite3_extended_errcode(db) & 0xff;
+  const int os_error = sqlite3_system_errno(db);
+  if ((primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN) && os_error != 0)
+    message += fmt::format(" ({})", std::strerror(os_error));
+  return message;
+}
+
+}  // namespace
 
 Statement::Statement(sqlite3* db, const std::string& sql, const std::string& db_path) : db_(db), db_path_(db_path) {
   const char* tail = nullptr;
@@ -47,7 +67,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 }
 
 void Statement::fail(const char* what) const {
-  FUFI_THROW(RuntimeError, "{}: SQLite {} failed: {}", db_path_, what, sqlite3_errmsg(db_));
+  FUFI_THROW(RuntimeError, "{}: SQLite {} failed: {}", db_path_, what, error_text(db_));
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {
@@ -72,7 +92,7 @@ bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  const std::string message = sqlite3_errmsg(db_);
+  const std::string message = error_text(db_);
   sqlite3_reset(stmt_);
   if (rc == SQLITE_READONLY || rc == SQLITE_ERROR)
     FUFI_THROW(UsageError, "{}: {}", db_path_, message);
@@ -144,8 +164,46 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
   } catch (const Error& e) {
     sqlite3_close(db_);
     db_ = nullptr;
+    if (mode == Mode::ReadOnly && open_immutable_if_read_only_media(path)) return;
     FUFI_THROW(InputError, "{}: not a readable SQLite database ({})", path, e.message());
   }
+}
+
+// A WAL-mode DB on a read-only file system (an archive, a read-only mount) cannot be read normally: SQLite
+// must create PATH-shm. When no PATH-wal holds pages (a sweep that ended cleanly checkpointed them into the
+// file), the file alone is the whole DB and is opened as immutable. With pages in PATH-wal that would read a
+// stale DB silently, so that case stays an error that says what to do.
+bool Database::open_immutable_if_read_only_media(const std::string& path) {
+  const auto dir = std::filesystem::path(path).parent_path();
+  if (::access(dir.empty() ? "." : dir.c_str(), W_OK) == 0) return false;  // a writable directory: the failure was something else
+  std::error_code ec;
+  const auto wal_size = std::filesystem::file_size(path + "-wal", ec);
+  FUFI_CHECK(ec || wal_size == 0, InputError,
+             "{}: its directory is read-only and {}-wal holds {} bytes not yet in the file: copy both to a writable "
+             "directory to read it",
+             path, path, wal_size);
+  std::string uri = "file:";
+  for (const char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    else uri += c;
+  }
+  uri += "?immutable=1";
+  if (sqlite3_open_v2(uri.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    return false;
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  try {
+    query_int("SELECT count(*) FROM sqlite_schema");
+    exec("PRAGMA query_only = ON");
+  } catch (const Error&) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    return false;
+  }
+  return true;
 }
 
 Database::~Database() {
@@ -155,7 +213,8 @@ Database::~Database() {
 void Database::exec(const std::string& sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string message = error ? error : sqlite3_errmsg(db_);
+    // The callback-less exec's message is sqlite3_errmsg's; error_text adds the OS error of a failing disk.
+    const std::string message = error_text(db_);
     sqlite3_free(error);
     FUFI_THROW(RuntimeError, "{}: {}", path_, message);
   }

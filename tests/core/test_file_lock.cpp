@@ -47,7 +47,16 @@ TEST(FileLock, OneHolderAtATimeAndTheOtherLearnsWho) {
   EXPECT_NE(fourth.holder().find("pid " + std::to_string(::getpid())), std::string::npos);
 }
 
-TEST(FileLock, ALockFileThatCannotBeCreatedIsAnIoError) {
+// A directory that is missing (or read-only, or not ours) is the user's to fix: InputError (exit 2) naming the
+// lock file; a failing disk stays an IoError.
+TEST(FileLock, ALockFileInAMissingDirectoryIsAnInputErrorNamingIt) {
   fufi::test::ScratchDir dir("file_lock_nodir");
-  EXPECT_THROW(FileLock(dir / "absent/.lock"), fufi::IoError);
+  const std::string path = dir / "absent/.lock";
+  try {
+    FileLock lock(path);
+    FAIL() << "no error";
+  } catch (const fufi::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": cannot create the lock file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("must exist and be writable"), std::string::npos) << e.what();
+  }
 }

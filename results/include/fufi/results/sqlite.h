@@ -80,6 +80,8 @@ class Database {
   sqlite3* handle() { return db_; }
 
  private:
+  // Read-only mode on a read-only file system: opens PATH as immutable when PATH-wal holds nothing (sqlite.cpp).
+  bool open_immutable_if_read_only_media(const std::string& path);
   sqlite3* db_ = nullptr;
   std::string path_;
 };
