@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <optional>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -227,6 +228,14 @@ TrainBenchResult bench_train(const TrainBenchOptions& o) {
   r.pipelined_step_ms = pipelined;
   r.samples_per_second = 1000.0 * static_cast<double>(o.batch) / pipelined;
   r.peak_memory_bytes = worker::peak_memory_bytes(device);
+  if (o.profile_steps > 0) {
+    OpProfile profile;
+    const auto p0 = Clock::now();
+    for (std::int64_t i = 0; i < o.profile_steps; ++i) step.run(pool.get(i, o.batch), o.batch);
+    worker::synchronize(device);
+    r.profile_step_ms = ms_since(p0) / static_cast<double>(o.profile_steps);
+    r.profile = profile.top(15, o.profile_steps, r.profile_step_ms);
+  }
   return r;
 }
 
@@ -331,7 +340,13 @@ InferBenchResult bench_infer(const TrainBenchOptions& o, const std::vector<std::
   r.threads = threads;
   r.device = device.str();
   r.bf16 = cfg.bf16;
-  c10::InferenceMode guard;
+  r.grad_mode = o.grad_mode;
+  FUFI_CHECK(o.grad_mode == "inference" || o.grad_mode == "no_grad" || o.grad_mode == "grad", UsageError,
+             "--grad-mode: unknown mode '{}' (inference, no_grad, grad)", o.grad_mode);
+  std::optional<c10::InferenceMode> inference_mode;
+  std::optional<torch::NoGradGuard> no_grad;
+  if (o.grad_mode == "inference") inference_mode.emplace();
+  if (o.grad_mode == "no_grad") no_grad.emplace();
   worker::AutocastScope autocast(cfg.bf16);
   for (auto b : batches) {
     FUFI_CHECK(b > 0, UsageError, "--batches: batch sizes must be positive, got {}", b);
@@ -350,6 +365,17 @@ InferBenchResult bench_infer(const TrainBenchOptions& o, const std::vector<std::
     p.batch_time = summarize(times);
     p.maps_per_second = 1000.0 * static_cast<double>(b) / p.batch_time.median_ms;
     r.points.push_back(p);
+    if (o.profile_steps > 0 && r.profile.empty()) {
+      OpProfile profile;
+      const auto p0 = Clock::now();
+      for (std::int64_t i = 0; i < o.profile_steps; ++i) {
+        const auto in = pool.get(i, b);
+        auto out = model->forward({in.X, in.ext});
+        worker::synchronize(device);
+      }
+      r.profile_step_ms = ms_since(p0) / static_cast<double>(o.profile_steps);
+      r.profile = profile.top(15, o.profile_steps, r.profile_step_ms);
+    }
   }
   return r;
 }

@@ -15,6 +15,13 @@ nlohmann::json timing_json(const Timing& t, const std::string& prefix) {
   return {{prefix + "_median", t.median_ms}, {prefix + "_min", t.min_ms}, {prefix + "_max", t.max_ms}};
 }
 
+nlohmann::json profile_json(const std::vector<OpShare>& shares, double step_ms) {
+  nlohmann::json ops = nlohmann::json::array();
+  for (const auto& o : shares)
+    ops.push_back({{"operator", o.name}, {"self_ms", o.self_ms}, {"share", o.share}, {"calls", o.calls}});
+  return {{"step_ms", step_ms}, {"operators", ops}};
+}
+
 }  // namespace
 
 std::string to_json(const TrainBenchResult& r) {
@@ -40,6 +47,7 @@ std::string to_json(const TrainBenchResult& r) {
     j["epochs"] = r.epoch.repetitions;
     j.update(timing_json(r.epoch, "epoch_ms"));
   }
+  if (!r.profile.empty()) j["profile"] = profile_json(r.profile, r.profile_step_ms);
   return j.dump(2) + "\n";
 }
 
@@ -50,9 +58,10 @@ std::string to_json(const InferBenchResult& r) {
     j.update(timing_json(p.batch_time, "batch_ms"));
     points.push_back(j);
   }
-  return nlohmann::json{{"model", r.model},   {"parameters", r.parameters}, {"threads", r.threads},
-                        {"device", r.device}, {"bf16", r.bf16},             {"points", points}}
-             .dump(2) + "\n";
+  nlohmann::json j{{"model", r.model}, {"parameters", r.parameters}, {"threads", r.threads}, {"device", r.device},
+                   {"bf16", r.bf16},   {"grad_mode", r.grad_mode},   {"points", points}};
+  if (!r.profile.empty()) j["profile"] = profile_json(r.profile, r.profile_step_ms);
+  return j.dump(2) + "\n";
 }
 
 std::string to_json(const AllreduceResult& r) {
@@ -77,6 +86,7 @@ std::string to_table(const TrainBenchResult& r) {
   if (r.epoch_samples > 0)
     out += fmt::format("  epoch of {} samples  median {:.1f} ms  min {:.1f}  max {:.1f}  ({} epochs)\n", r.epoch_samples,
                        r.epoch.median_ms, r.epoch.min_ms, r.epoch.max_ms, r.epoch.repetitions);
+  if (!r.profile.empty()) out += "\n" + to_table(r.profile, r.profile_step_ms);
   return out;
 }
 
@@ -108,11 +118,12 @@ std::string to_table(const DpTrainBenchResult& r) {
 }
 
 std::string to_table(const InferBenchResult& r) {
-  std::string out = fmt::format("{}: {} parameters, {}, {} threads, bf16 {}, inference\n", r.model, r.parameters,
-                                r.device, r.threads, r.bf16 ? "on" : "off");
+  std::string out = fmt::format("{}: {} parameters, {}, {} threads, bf16 {}, forward in {} mode\n", r.model,
+                                r.parameters, r.device, r.threads, r.bf16 ? "on" : "off", r.grad_mode);
   for (const auto& p : r.points)
     out += fmt::format("  batch {:>4}  median {:>9.2f} ms  min {:>9.2f}  max {:>9.2f}  {:>9.1f} maps/s\n", p.batch,
                        p.batch_time.median_ms, p.batch_time.min_ms, p.batch_time.max_ms, p.maps_per_second);
+  if (!r.profile.empty()) out += "\n" + to_table(r.profile, r.profile_step_ms);
   return out;
 }
 

@@ -29,6 +29,8 @@ struct BenchArgs {
   std::int64_t epoch_samples = 0;
   std::string dp_modes;    // bench train --dp
   double bucket_mb = 4.0;  // bench train --bucket-mb (training's grad_bucket_mb default)
+  std::int64_t profile_steps = 0;     // --profile N
+  std::string grad_mode = "inference";  // bench infer --grad-mode
 };
 
 void check_format(const std::string& f) { orchestrator::check_format(f, {"table", "json"}); }
@@ -45,6 +47,9 @@ bench::TrainBenchOptions train_options(const BenchArgs& a) {
   o.steps = a.steps;
   o.warmup = a.warmup;
   o.threads = a.threads;
+  FUFI_CHECK(a.profile_steps >= 0, UsageError, "--profile: must be >= 0 steps, got {}", a.profile_steps);
+  o.profile_steps = a.profile_steps;
+  o.grad_mode = a.grad_mode;
   return o;
 }
 
@@ -68,6 +73,8 @@ void add_common(CLI::App* cmd, BenchArgs& a) {
   cmd->add_option("--device", a.device, "cpu, cuda or cuda:K (CUDA builds)")->capture_default_str();
   cmd->add_flag("--host-data", a.host_data, "Inputs on the host, copied to the device every step (default: resident)");
   cmd->add_option("--format", a.format, "table or json")->capture_default_str();
+  cmd->add_option("--profile", a.profile_steps,
+                  "After the timings, profile N more steps: the operators by self time and their share of the step");
   add_data_shape_options(cmd, a.shape);
 }
 
@@ -108,6 +115,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto* infer = bench_cmd->add_subcommand("infer", "Fine maps per second over a sweep of batch sizes");
   add_common(infer, *i);
   infer->add_option("--batches", i->batches, "Comma-separated batch sizes")->capture_default_str();
+  infer->add_option("--grad-mode", i->grad_mode,
+                    "inference (c10::InferenceMode, as fufi infer), no_grad, or grad (autograd recording)")
+      ->capture_default_str();
   infer->callback([i, &exit_code] {
     check_format(i->format);
     auto r = bench::bench_infer(train_options(*i), int_list(i->batches, "--batches"));

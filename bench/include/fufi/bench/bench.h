@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "fufi/bench/op_profile.h"
 #include "fufi/core/config.h"
 #include "fufi/model/model.h"
 
@@ -34,6 +35,12 @@ struct TrainBenchOptions {
   // > 0: also time whole epochs of this many samples (batches of `batch`, a short last one), `steps` of
   // them after one warm-up epoch, with one synchronisation per epoch, as training runs them.
   std::int64_t epoch_samples = 0;
+  // > 0: after the timings, this many more steps (inference: batches of the first batch size) run under an
+  // OpProfile, and the result lists the operators by self time (`fufi bench ... --profile N`).
+  std::int64_t profile_steps = 0;
+  // Inference only: how the forward runs: "inference" (c10::InferenceMode, what `fufi infer` uses),
+  // "no_grad" (torch::NoGradGuard) or "grad" (autograd recording, as a training forward): the inference-mode lever.
+  std::string grad_mode = "inference";
 };
 
 struct TrainBenchResult {
@@ -55,6 +62,8 @@ struct TrainBenchResult {
   std::int64_t epoch_samples = 0;
   Timing epoch;                // whole epochs (epoch_samples > 0), in ms
   std::int64_t peak_memory_bytes = 0;  // CUDA allocator peak on a GPU, process peak RSS on the CPU
+  std::vector<OpShare> profile;  // profile_steps > 0: the operators by self time, largest first
+  double profile_step_ms = 0;    // the profiled steps' mean wall time
 };
 
 // The engine's training step (worker::TrainingStep: forward, loss, backward, Adam) on realistic inputs
@@ -102,7 +111,10 @@ struct InferBenchResult {
   int threads = 0;
   std::string device;
   bool bf16 = false;
+  std::string grad_mode;
   std::vector<InferBenchPoint> points;
+  std::vector<OpShare> profile;  // profile_steps > 0: at the first batch size
+  double profile_step_ms = 0;
 };
 InferBenchResult bench_infer(const TrainBenchOptions& options, const std::vector<std::int64_t>& batches);
 
