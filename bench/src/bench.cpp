@@ -3,11 +3,11 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <optional>
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <ATen/Context.h>
@@ -143,6 +143,26 @@ TrainSetup make_train_setup(const TrainBenchOptions& o, const std::string& devic
   return t;
 }
 
+constexpr std::size_t kProfileRows = 15;  // operators listed by --profile
+
+// Whole epochs of o.epoch_samples samples (batches of o.batch, a short last one), o.steps of them after one
+// warm-up epoch that also warms the short batch, one synchronisation per epoch as training runs them.
+Timing time_epochs(const TrainBenchOptions& o, worker::TrainingStep& step, const InputPool& pool,
+                   const torch::Device& device) {
+  const std::int64_t steps_per_epoch = (o.epoch_samples + o.batch - 1) / o.batch;
+  std::vector<double> epochs;
+  for (std::int64_t e = 0; e < o.steps + 1; ++e) {
+    const auto e0 = Clock::now();
+    for (std::int64_t s = 0; s < steps_per_epoch; ++s) {
+      const std::int64_t n = std::min(o.batch, o.epoch_samples - s * o.batch);
+      step.run(pool.get(s, n), n);
+    }
+    worker::synchronize(device);
+    if (e > 0) epochs.push_back(ms_since(e0));
+  }
+  return summarize(epochs);
+}
+
 void check_counts(const TrainBenchOptions& o) {
   FUFI_CHECK(o.batch > 0 && o.steps > 0 && o.warmup >= 0, UsageError,
              "--batch and --steps must be positive and --warmup >= 0");
@@ -158,6 +178,7 @@ TrainBenchResult bench_train(const TrainBenchOptions& o) {
   auto setup = make_train_setup(o, o.device);
   auto& cfg = setup.settings.train;
   const torch::Device device = setup.device;
+  worker::set_flush_denormal(cfg.flush_denormal);  // as the engine runs a job
   std::string format_source = "set";
   if (cfg.channels_last_auto) {
     // As the engine does at job start (worker/autotune.h), on a batch of this benchmark's shape. Drawn with the
@@ -200,17 +221,8 @@ TrainBenchResult bench_train(const TrainBenchOptions& o) {
 
   TrainBenchResult r;
   if (o.epoch_samples > 0) {
-    const std::int64_t steps_per_epoch = (o.epoch_samples + o.batch - 1) / o.batch;
-    std::vector<double> epochs;
-    for (std::int64_t e = 0; e < o.steps + 1; ++e) {  // the first is a warm-up for the short last batch
-      const auto e0 = Clock::now();
-      for (std::int64_t s = 0; s < steps_per_epoch; ++s)
-        step.run(pool.get(s, std::min(o.batch, o.epoch_samples - s * o.batch)), std::min(o.batch, o.epoch_samples - s * o.batch));
-      worker::synchronize(device);
-      if (e > 0) epochs.push_back(ms_since(e0));
-    }
     r.epoch_samples = o.epoch_samples;
-    r.epoch = summarize(epochs);
+    r.epoch = time_epochs(o, step, pool, device);
   }
   r.model = o.model;
   r.parameters = model::count_parameters(*setup.model);
@@ -234,7 +246,7 @@ TrainBenchResult bench_train(const TrainBenchOptions& o) {
     for (std::int64_t i = 0; i < o.profile_steps; ++i) step.run(pool.get(i, o.batch), o.batch);
     worker::synchronize(device);
     r.profile_step_ms = ms_since(p0) / static_cast<double>(o.profile_steps);
-    r.profile = profile.top(15, o.profile_steps, r.profile_step_ms);
+    r.profile = profile.top(kProfileRows, o.profile_steps, r.profile_step_ms);
   }
   return r;
 }
@@ -326,6 +338,7 @@ InferBenchResult bench_infer(const TrainBenchOptions& o, const std::vector<std::
   const auto settings = worker::resolve_job_settings(o.model, keys, o.seed);
   const auto& cfg = settings.train;
   const torch::Device device = worker::parse_device(cfg.device);
+  worker::set_flush_denormal(cfg.flush_denormal);
   torch::manual_seed(o.seed);
   auto model = model::ModelRegistry::instance().create(o.model, o.spec, settings.model);
   model->to(device);
@@ -374,66 +387,10 @@ InferBenchResult bench_infer(const TrainBenchOptions& o, const std::vector<std::
         worker::synchronize(device);
       }
       r.profile_step_ms = ms_since(p0) / static_cast<double>(o.profile_steps);
-      r.profile = profile.top(15, o.profile_steps, r.profile_step_ms);
+      r.profile = profile.top(kProfileRows, o.profile_steps, r.profile_step_ms);
     }
   }
   return r;
-}
-
-AllreduceResult bench_allreduce(const std::string& backend, const std::vector<std::int64_t>& sizes,
-                                std::int64_t iterations, std::int64_t warmup) {
-  const auto world = worker::mpi_world();
-  std::unique_ptr<worker::Communicator> comm;
-  torch::Device device = torch::kCPU;
-  if (backend == "mpi") {
-    comm = worker::make_mpi_communicator(MPI_COMM_WORLD, static_cast<std::size_t>(1) << 62);  // one bucket per call
-  } else if (backend == "nccl") {
-    comm = worker::make_nccl_communicator(MPI_COMM_WORLD, world.local_rank, static_cast<std::size_t>(1) << 62);
-    device = torch::Device(torch::kCUDA, world.local_rank);
-  } else {
-    FUFI_THROW(UsageError, "--backend: unknown backend '{}' (mpi, nccl)", backend);
-  }
-  AllreduceResult r;
-  r.backend = backend;
-  r.ranks = world.size;
-  for (auto bytes : sizes) {
-    FUFI_CHECK(bytes >= 4, UsageError, "--bytes: sizes must be at least 4 bytes, got {}", bytes);
-    std::vector<torch::Tensor> t{torch::ones({bytes / 4}, torch::TensorOptions().dtype(torch::kFloat32).device(device))};
-    std::vector<double> times;
-    for (std::int64_t i = 0; i < warmup + iterations; ++i) {
-      comm->barrier();
-      const auto t0 = Clock::now();
-      comm->allreduce_sum(t);
-      if (device.is_cuda()) t[0].cpu();  // wait for the collective
-      if (i >= warmup) times.push_back(ms_since(t0));
-    }
-    // The slowest rank defines the collective's time.
-    std::vector<double> worst{0};
-    AllreducePoint p;
-    p.bytes = bytes;
-    p.time = summarize(times);
-    worst[0] = p.time.median_ms;
-    MPI_Allreduce(MPI_IN_PLACE, worst.data(), 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    p.time.median_ms = worst[0];
-    p.algbw_gbps = static_cast<double>(bytes) / (p.time.median_ms * 1e-3) / 1e9;
-    p.busbw_gbps = p.algbw_gbps * 2.0 * (world.size - 1) / std::max(1, world.size);
-    r.points.push_back(p);
-  }
-  return r;
-}
-
-std::int64_t parse_bytes(const std::string& text, const std::string& option) {
-  std::size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  FUFI_CHECK(i > 0 && i <= 15, UsageError, "{}: '{}' is not a size such as 4096, 64k or 16MB", option, text);
-  std::int64_t value = std::stoll(text.substr(0, i));
-  std::string unit;
-  for (char c : text.substr(i)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (unit.empty() || unit == "b") return value;
-  if (unit == "k" || unit == "kb") return value << 10;
-  if (unit == "m" || unit == "mb") return value << 20;
-  if (unit == "g" || unit == "gb") return value << 30;
-  FUFI_THROW(UsageError, "{}: unknown unit in '{}' (B, KB, MB, GB)", option, text);
 }
 
 }  // namespace fufi::bench

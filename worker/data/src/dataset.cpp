@@ -129,6 +129,40 @@ ConstraintReport check_constraint(const NpyArray& X, const NpyArray& Y, std::int
   return r;
 }
 
+namespace {
+
+// The grid of one split: C, the coarse h x w, and one integer upscale factor >= 2 from X's and Y's shapes.
+DataLayout grid_layout(const NpyArray& X, const NpyArray& Y, const std::string& fx, const std::string& fy) {
+  DataLayout layout;
+  layout.flow_channels = X.shape[1];
+  layout.coarse_h = X.shape[2];
+  layout.coarse_w = X.shape[3];
+  if (layout.coarse_h == 0 || layout.coarse_w == 0) FUFI_THROW(InputError, "{}: empty spatial grid", fx);
+  const std::int64_t H = Y.shape[2], W = Y.shape[3];
+  if (H % layout.coarse_h != 0 || W % layout.coarse_w != 0 || H / layout.coarse_h != W / layout.coarse_w)
+    FUFI_THROW(InputError, "{}: fine grid {}x{} is not one integer multiple of the coarse grid {}x{} of {}", fy, H, W,
+               layout.coarse_h, layout.coarse_w, fx);
+  layout.upscale = H / layout.coarse_h;
+  if (layout.upscale < 2)
+    FUFI_THROW(InputError, "{}: fine grid {}x{} must be at least twice the coarse grid {}x{}", fy, H, W,
+               layout.coarse_h, layout.coarse_w);
+  return layout;
+}
+
+// Every split has the first split's grid, and ext.npy in all or none of them.
+void check_same_layout(const DataLayout& layout, const DataLayout& L, const std::string& base, const std::string& split) {
+  if (layout.flow_channels != L.flow_channels || layout.coarse_h != L.coarse_h || layout.coarse_w != L.coarse_w ||
+      layout.upscale != L.upscale)
+    FUFI_THROW(InputError, "{}: split '{}' has C={} {}x{} x{}, unlike the earlier splits' C={} {}x{} x{}", base, split,
+               layout.flow_channels, layout.coarse_h, layout.coarse_w, layout.upscale, L.flow_channels, L.coarse_h,
+               L.coarse_w, L.upscale);
+  if (layout.ext_dim != L.ext_dim)
+    FUFI_THROW(InputError, "{}: ext.npy is {} in split '{}' but {} in the earlier splits", base,
+               layout.ext_dim ? "present" : "absent", split, L.ext_dim ? "present" : "absent");
+}
+
+}  // namespace
+
 FufiData load_fufi_data(const std::string& dir, const LoadOptions& options) {
   if (!fs::is_directory(dir)) FUFI_THROW(InputError, "{}: dataset directory does not exist", dir);
   FufiData data;
@@ -157,19 +191,7 @@ FufiData load_fufi_data(const std::string& dir, const LoadOptions& options) {
     if (s.Y.shape[1] != s.X.shape[1])
       FUFI_THROW(InputError, "{}: {} channels but {} has {}", fy, s.Y.shape[1], fx, s.X.shape[1]);
 
-    DataLayout layout;
-    layout.flow_channels = s.X.shape[1];
-    layout.coarse_h = s.X.shape[2];
-    layout.coarse_w = s.X.shape[3];
-    if (layout.coarse_h == 0 || layout.coarse_w == 0) FUFI_THROW(InputError, "{}: empty spatial grid", fx);
-    const std::int64_t H = s.Y.shape[2], W = s.Y.shape[3];
-    if (H % layout.coarse_h != 0 || W % layout.coarse_w != 0 || H / layout.coarse_h != W / layout.coarse_w)
-      FUFI_THROW(InputError, "{}: fine grid {}x{} is not one integer multiple of the coarse grid {}x{} of {}", fy, H, W,
-                 layout.coarse_h, layout.coarse_w, fx);
-    layout.upscale = H / layout.coarse_h;
-    if (layout.upscale < 2)
-      FUFI_THROW(InputError, "{}: fine grid {}x{} must be at least twice the coarse grid {}x{}", fy, H, W,
-                 layout.coarse_h, layout.coarse_w);
+    DataLayout layout = grid_layout(s.X, s.Y, fx, fy);
 
     if (fs::exists(fe)) {
       s.ext = read_npy(fe, any_value);
@@ -186,15 +208,7 @@ FufiData load_fufi_data(const std::string& dir, const LoadOptions& options) {
       data.layout = layout;
       first = false;
     } else {
-      const auto& L = data.layout;
-      if (layout.flow_channels != L.flow_channels || layout.coarse_h != L.coarse_h || layout.coarse_w != L.coarse_w ||
-          layout.upscale != L.upscale)
-        FUFI_THROW(InputError, "{}: split '{}' has C={} {}x{} x{}, unlike the earlier splits' C={} {}x{} x{}", base,
-                   split, layout.flow_channels, layout.coarse_h, layout.coarse_w, layout.upscale, L.flow_channels, L.coarse_h,
-                   L.coarse_w, L.upscale);
-      if (layout.ext_dim != L.ext_dim)
-        FUFI_THROW(InputError, "{}: ext.npy is {} in split '{}' but {} in the earlier splits", base,
-                   layout.ext_dim ? "present" : "absent", split, L.ext_dim ? "present" : "absent");
+      check_same_layout(layout, data.layout, base, split);
     }
 
     auto report = check_constraint(s.X, s.Y, layout.upscale, split);
