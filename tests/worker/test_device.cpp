@@ -358,3 +358,23 @@ TEST_F(DeviceCheck, TorchScriptModelMatchesTheCpuReferenceAndReplaysAsACudaGraph
   graph.cuda_graph = true;  // 3 eager warm-up steps, one capture, 8 replays
   EXPECT_LT(max_relative_difference(train_steps(device_, graph, 12, nullptr, name), eager_params), 1e-4) << "cuda_graph";
 }
+
+// flush_denormal (device.h): every thread of the intra-op pool flushes subnormals, and turning it off restores
+// them. Runs on the CPU whatever FUFI_TEST_DEVICE says (the setting is the CPU's).
+TEST(FlushDenormal, EveryPoolThreadFlushesSubnormalsAndOffRestoresThem) {
+  const int threads_before = torch::get_num_threads();
+  torch::set_num_threads(2);
+  if (!worker::set_flush_denormal(false)) GTEST_SKIP() << "this CPU cannot flush subnormals";
+  // Large enough that each multiply is split across both threads of the pool.
+  const auto subnormal = torch::full({1 << 20}, 1e-39f);
+  auto kept = subnormal * 1.0f;
+  EXPECT_EQ(kept.min().item<float>(), 1e-39f) << "off: subnormals are kept";
+  worker::set_flush_denormal(true);
+  EXPECT_EQ((subnormal * 1.0f).abs().max().item<float>(), 0.0f) << "on: a subnormal survived on some thread";
+  worker::set_flush_denormal(false);
+  kept = subnormal * 1.0f;
+  EXPECT_EQ(kept.min().item<float>(), 1e-39f) << "off again: every thread keeps subnormals";
+  EXPECT_EQ(kept.max().item<float>(), 1e-39f);
+  worker::set_flush_denormal(true);  // the engine's default, for what runs after
+  torch::set_num_threads(threads_before);
+}

@@ -1,3 +1,4 @@
+#include <ATen/Parallel.h>
 #include "fufi/worker/device.h"
 
 #include <sys/resource.h>
@@ -82,6 +83,16 @@ void to_channels_last(torch::nn::Module& module) {
 void set_tf32(bool allowed) {
   at::globalContext().setAllowTF32CuBLAS(allowed);
   at::globalContext().setAllowTF32CuDNN(allowed);
+}
+
+bool set_flush_denormal(bool on) {
+  const bool supported = at::globalContext().setFlushDenormal(on);
+  // One range item per pool thread, grain 1: at::parallel_for gives thread t item t, so every thread sets its
+  // own MXCSR.
+  const std::int64_t threads = at::get_num_threads();
+  if (supported && threads > 1)
+    at::parallel_for(0, threads, 1, [on](std::int64_t, std::int64_t) { at::globalContext().setFlushDenormal(on); });
+  return supported;
 }
 
 void synchronize(const torch::Device& device) {

@@ -40,6 +40,7 @@ void configure_threads(const TrainConfig& cfg) {
     threads = std::max(1, cores / local);
   }
   torch::set_num_threads(threads);
+  set_flush_denormal(cfg.flush_denormal);
 }
 
 // Validated, re-split when asked (split=7:1:2), scaled (fixed scalers, or fitted on the training split), and

@@ -40,6 +40,14 @@ void to_channels_last(torch::nn::Module& module);
 // TF32 for cuBLAS and cuDNN matrix work (off: true fp32 on the GPU; no effect on the CPU).
 void set_tf32(bool allowed);
 
+// CPU: subnormal floats (|x| < 1.18e-38) flushed to zero and read as zero (x86 FTZ/DAZ), on the calling thread and
+// on every thread of the intra-op pool (their floating-point state is per thread). Arithmetic on subnormals is
+// microcoded and ~100x slower: UrbanODE's attention softmax produces them, and its training step took 24.6 s
+// with them and 8.6 s without on this machine (docs/PERFORMANCE.md). Values that large are unchanged, so results
+// differ from the unflushed run only where a subnormal would have been. Returns false where the CPU cannot.
+// Call it after torch::set_num_threads (a larger pool later gets new threads from the calling thread's state).
+bool set_flush_denormal(bool on);
+
 // Waits until every kernel queued on `device` has finished (no-op on the CPU).
 void synchronize(const torch::Device& device);
 

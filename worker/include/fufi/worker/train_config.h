@@ -39,6 +39,7 @@ struct TrainConfig {
   bool channels_last_auto = true;     // channels_last=auto (the default): autotune.h decides per model and machine
   std::string adam_impl = "foreach";  // for_loop | foreach | fused (CUDA, LibTorch >= 2): adam.h
   bool cuda_graph = false;            // CUDA: replay forward + backward as a CUDA graph (training_step.h)
+  bool flush_denormal = true;         // CPU: subnormal floats flushed to zero (device.h: set_flush_denormal)
   bool grad_overlap = true;           // several ranks: all-reduce gradient buckets during backward
   double grad_bucket_mb = 4.0;        // gradient bucket size of the overlapped all-reduce
   std::string recipe;                 // a named recipe of the model ("reference"), applied below user keys
@@ -56,9 +57,9 @@ struct JobSettings {
 };
 
 // Keys that change how a job runs but not what it computes: threads, device, grad_overlap, grad_bucket_mb, adam_impl,
-// cuda_graph,
-// eval_batch_size. A checkpoint resumes under other values of these (a run interrupted on one machine may
-// continue on another). What they may change is float rounding, as any other thread count or device does.
+// cuda_graph, eval_batch_size, sync_batchnorm, diverge_factor, flush_denormal. A checkpoint resumes under other
+// values of these (a run interrupted on one machine may continue on another). What they may change is float
+// rounding (flush_denormal: values below 1.2e-38), as any other thread count or device does.
 const std::vector<std::string>& execution_only_keys();
 bool is_execution_only_key(const std::string& key);
 
