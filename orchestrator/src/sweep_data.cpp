@@ -85,7 +85,7 @@ std::string ensure_synthetic_task(const std::string& dir, const data::SynthOptio
 
 std::string prepare_data(const Sweep& sweep, const std::string& data_cache) {
   std::set<std::string> tasks;
-  for (const auto& j : sweep.jobs) tasks.insert(j.task);
+  for (const auto& j : sweep.jobs) tasks.insert(j.task());
   if (!sweep.data.synthetic) {
     // Every task directory must exist before any job starts: a missing one is the user's to fix (exit 2).
     try {

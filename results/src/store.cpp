@@ -1,6 +1,8 @@
 #include "fufi/results/store.h"
 
+#include <algorithm>
 #include <chrono>
+#include <numeric>
 #include <ctime>
 #include <filesystem>
 #include <set>
@@ -130,8 +132,14 @@ std::map<std::string, JobState> ResultsStore::sync_jobs(std::int64_t sweep_id, c
   auto link = db_.prepare(R"SQL(
     INSERT INTO sweep_jobs (sweep_id, job_id, variant, position) VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT (sweep_id, job_id) DO UPDATE SET variant = excluded.variant, position = excluded.position)SQL");
-  std::int64_t position = 0;
-  for (const auto& j : jobs) {
+  // In job-id order, each keeping its grid position: ids are hashes, so grid order inserts all over the jobs,
+  // job_config and sweep_jobs B-trees (keyed by job id) and, once they outgrow the page cache, every insert
+  // reads and rewrites pages far apart; in id order each lands next to the previous one (issue #17).
+  std::vector<std::size_t> order(jobs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return jobs[a].id < jobs[b].id; });
+  for (const std::size_t position : order) {
+    const JobRecord& j = jobs[position];
     insert_job.bind(1, j.id).bind(2, j.group_id).bind(3, j.model).bind(4, j.task)
         .bind(5, static_cast<std::int64_t>(j.seed)).bind(6, j.data).bind(7, config_json(j.resolved)).bind(8, j.run_dir)
         .bind(9, now).run();
@@ -141,13 +149,13 @@ std::map<std::string, JobState> ResultsStore::sync_jobs(std::int64_t sweep_id, c
       for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"task", j.task}, {"data", j.data}})
         insert_config.bind(1, j.id).bind(2, key).bind(3, value).run();
     }
-    link.bind(1, sweep_id).bind(2, j.id).bind(3, j.variant).bind(4, position++).run();
+    link.bind(1, sweep_id).bind(2, j.id).bind(3, j.variant).bind(4, static_cast<std::int64_t>(position)).run();
   }
   // Jobs the sweep file no longer describes leave the sweep (their rows and results are kept).
   db_.exec("CREATE TEMP TABLE IF NOT EXISTS current_jobs (job_id TEXT PRIMARY KEY) WITHOUT ROWID");
   db_.exec("DELETE FROM current_jobs");
   auto add_current = db_.prepare("INSERT OR IGNORE INTO current_jobs (job_id) VALUES (?1)");
-  for (const auto& j : jobs) add_current.bind(1, j.id).run();
+  for (const std::size_t i : order) add_current.bind(1, jobs[i].id).run();
   db_.prepare("DELETE FROM sweep_jobs WHERE sweep_id = ?1 AND job_id NOT IN (SELECT job_id FROM current_jobs)")
       .bind(1, sweep_id).run();
   // runs_again()'s rule: failed jobs with retries left (or all, with reset_failures) go back to pending.

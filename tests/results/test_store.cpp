@@ -139,6 +139,18 @@ TEST(ResultsStore, SummaryAveragesOverSeedsWithSampleStd) {
   EXPECT_EQ(cell(only, 0, "group_id"), "h");
 }
 
+// sync_jobs inserts in job-id order (issue #17) but records each job at its place in the sweep, with its own row.
+TEST(ResultsStore, SyncKeepsTheSweepsOrderWhateverTheIds) {
+  Fixture f("order", {job("c", "g", 1), job("a", "g", 2), job("d", "h", 1, "0.001"), job("b", "h", 2, "0.001")});
+  Database db(f.path, Database::Mode::ReadOnly);
+  auto s = db.prepare("SELECT sj.job_id, sj.position, j.seed FROM sweep_jobs sj JOIN jobs j USING (job_id) ORDER BY sj.position");
+  std::string rows;
+  while (s.step()) rows += s.column_text(0) + std::to_string(s.column_int(1)) + std::to_string(s.column_int(2)) + " ";
+  EXPECT_EQ(rows, "c01 a12 d21 b32 ");
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE job_id = 'd' AND key = 'lr' AND value = '0.001'"), 1);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config"), 4 * 8);
+}
+
 TEST(ResultsStore, SyncUnlinksJobsTheSweepNoLongerHas) {
   Fixture f("sync", {job("a", "g", 1), job("b", "g", 2)});
   f.store->sync_jobs(f.sweep, {job("a", "g", 1)}, 2, false);
