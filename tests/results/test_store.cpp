@@ -2,6 +2,8 @@
 // of a dead sweep), the views the paper's tables read. Schema: test_schema.cpp; queries: test_query.cpp.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -149,6 +151,23 @@ TEST(ResultsStore, SyncKeepsTheSweepsOrderWhateverTheIds) {
   EXPECT_EQ(rows, "c01 a12 d21 b32 ");
   EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE job_id = 'd' AND key = 'lr' AND value = '0.001'"), 1);
   EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config"), 4 * 8);
+}
+
+// job_config holds every resolved key as the job has it, whatever characters its value holds (sync_jobs fills it
+// from the row's JSON object in one statement, issue #17).
+TEST(ResultsStore, JobConfigHoldsEveryResolvedValueExactly) {
+  JobRecord odd = job("q", "g", 1);
+  odd.resolved.set("path", "a \"quoted\" \\ back\tslash\nnew line \x01 caf\xc3\xa9 {\"k\": [1]}");
+  odd.resolved.set("empty", "");
+  Fixture f("config", {odd});
+  Database db(f.path, Database::Mode::ReadOnly);
+  auto s = db.prepare("SELECT key, value FROM job_config WHERE job_id = 'q' ORDER BY key");
+  std::map<std::string, std::string> stored;
+  while (s.step()) stored[s.column_text(0)] = s.column_text(1);
+  std::map<std::string, std::string> expected = odd.resolved.items();
+  expected["task"] = odd.task;
+  expected["data"] = odd.data;
+  EXPECT_EQ(stored, expected);
 }
 
 TEST(ResultsStore, SyncUnlinksJobsTheSweepNoLongerHas) {
