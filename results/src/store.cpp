@@ -61,10 +61,8 @@ ResultsStore::ResultsStore(const std::string& path) : db_(path, Database::Mode::
              "{}: cannot use write-ahead logging (journal mode '{}'); keep the database on a local disk, not NFS",
              path, mode);
   db_.exec("PRAGMA synchronous = NORMAL");
-  // 256 MiB of page cache (at most; pages are allocated as they are read): the writer touches job rows all over
-  // the file (job ids are hashes), and a 100,000-job sweep's rows, attempts, results and provenance are ~150 MB;
-  // with 64 MiB, re-reading evicted pages took a third of the coordinator's time (perf, issue #17).
-  db_.exec("PRAGMA cache_size = -262144");
+  // 64 MiB of page cache: the writer touches job rows all over the file; re-reading them costs syscalls.
+  db_.exec("PRAGMA cache_size = -65536");
   db_.exec("PRAGMA foreign_keys = ON");
   migrate(db_);
 }
