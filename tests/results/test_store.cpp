@@ -149,6 +149,23 @@ TEST(ResultsStore, SyncKeepsTheSweepsOrderWhateverTheIds) {
   std::string rows;
   while (s.step()) rows += s.column_text(0) + std::to_string(s.column_int(1)) + std::to_string(s.column_int(2)) + " ";
   EXPECT_EQ(rows, "c01 a12 d21 b32 ");
+  // The job rows themselves in the sweep's order: a summary lists a configuration's seeds in it.
+  auto r = db.prepare("SELECT group_concat(job_id, '') FROM (SELECT job_id FROM jobs ORDER BY rowid)");
+  ASSERT_TRUE(r.step());
+  EXPECT_EQ(r.column_text(0), "cadb");
+  QueryRequest q;
+  q.what = "summary";
+  const auto t = run_query(f.path, q);
+  ASSERT_EQ(t.rows().size(), 2u);
+  EXPECT_EQ(cell(t, 0, "seeds"), "");  // none done yet
+  for (const char* id : {"c", "a"}) {
+    f.store->start_attempt(id, 1, f.run, "h", "0");
+    f.store->finish_attempt(id, 1, done_with_mse(1), false);
+  }
+  f.store->commit();
+  const auto done = run_query(f.path, q);
+  const std::size_t g = cell(done, 0, "group_id") == "g" ? 0 : 1;
+  EXPECT_EQ(cell(done, g, "seeds"), "1 2");
   EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE job_id = 'd' AND key = 'lr' AND value = '0.001'"), 1);
   EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config"), 4 * 8);
 }
