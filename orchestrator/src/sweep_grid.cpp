@@ -163,7 +163,8 @@ std::shared_ptr<const SweepConfiguration> GridExpansion::configure(const GridPoi
 
 // Two grid points are the same job when their configurations resolve alike (same group id) and they share a
 // seed: a variant or axis value that changes nothing. Seeds are unique within a configuration (the parser
-// checks the list), so only earlier configurations with this group id can hold a duplicate.
+// checks the list), so only earlier configurations with this group id can hold a duplicate. Their jobs are
+// scanned: configurations that resolve alike are an error unless filters keep their seeds apart, so this is rare.
 void GridExpansion::check_unique(const GridPoint& p, const std::string& group_id, std::size_t first_job) {
   auto& ranges = group_ranges_[group_id];
   if (ranges.empty() || ranges.back().begin != first_job) ranges.push_back({GridPoint{p.model, p.task, p.variant, 0, nullptr}, first_job, first_job});

@@ -24,7 +24,8 @@ std::string job_identity_text(const std::string& data_identity, const std::strin
 // The ids of one configuration's jobs without rebuilding their text per seed: job_identity_text is split at
 // the seed's line once, and the SHA-256 state after the part before it is kept, so a seed's id hashes only
 // "seed=N\n" and the part after it. The bytes hashed are job_identity_text's, so the ids are the same
-// (tests/orchestrator/test_job_id.cpp checks both, and pins ids). A million-seed sweep (issue #17) needs this.
+// (test_job_id.cpp checks both; test_sweep.cpp pins ids an earlier fufi wrote). A million-seed sweep (issue #17)
+// needs this.
 class ConfigurationIdentity {
  public:
   // `resolved`: the configuration's resolved keys; a "seed" key in it is ignored.
