@@ -28,7 +28,7 @@ void check_sweep_binding(results::Database& db, const Sweep& sweep, bool replace
 }
 
 std::vector<Orphan> orphaned_jobs(results::Database& db, const std::string& sweep_name,
-                                  const std::set<std::string>& file_job_ids) {
+                                  const std::unordered_set<std::string_view>& file_job_ids) {
   std::vector<Orphan> out;
   // Jobs no sweep links any more (sync_jobs unlinks what a file drops): listed on every run of any sweep.
   auto unlinked = db.prepare(R"SQL(
@@ -95,7 +95,7 @@ Coordinator::Coordinator(results::ResultsStore& store, const Sweep& sweep, const
   for (std::size_t i = 0; i < sweep.jobs.size(); ++i) {
     const SweepJob& j = sweep.jobs[i];
     results::JobRecord r;
-    static_cast<JobSpec&>(r) = j;
+    static_cast<JobSpec&>(r) = j.spec();
     r.data = record.data;
     r.run_dir = stored_run_dir(run_dir_of(j));
     jobs.push_back(std::move(r));
@@ -146,21 +146,21 @@ std::string Coordinator::run_dir_of(const SweepJob& job) const {
 }
 
 void Coordinator::enqueue(std::size_t index) {
-  pending_[sweep_.jobs[index].group_id].push_back(index);
+  pending_[sweep_.jobs[index].group_id()].push_back(index);
   ++pending_count_;
 }
 
 void Coordinator::learn(const SweepJob& job, double wall_seconds) {
-  for (auto* rate : {&group_rate_[job.group_id], &model_rate_[job.model], &global_rate_}) {
+  for (auto* rate : {&group_rate_[job.group_id()], &model_rate_[job.model()], &global_rate_}) {
     rate->first += wall_seconds;
-    rate->second += job.work;
+    rate->second += job.work();
   }
 }
 
 double Coordinator::rate_for(const SweepJob& job) const {
-  auto g = group_rate_.find(job.group_id);
+  auto g = group_rate_.find(job.group_id());
   if (g != group_rate_.end() && g->second.second > 0) return g->second.first / g->second.second;
-  auto m = model_rate_.find(job.model);
+  auto m = model_rate_.find(job.model());
   if (m != model_rate_.end() && m->second.second > 0) return m->second.first / m->second.second;
   if (global_rate_.second > 0) return global_rate_.first / global_rate_.second;
   return 1.0;  // nothing measured yet: compare jobs by their work units alone
@@ -173,7 +173,7 @@ std::map<std::string, std::deque<std::size_t>>::const_iterator Coordinator::pick
   std::size_t best_position = 0;
   for (auto it = pending_.begin(); it != pending_.end(); ++it) {
     const std::size_t index = it->second.front();
-    const double e = rate_for(sweep_.jobs[index]) * sweep_.jobs[index].work;
+    const double e = rate_for(sweep_.jobs[index]) * sweep_.jobs[index].work();
     if (e > best_estimate || (e == best_estimate && index < best_position)) {
       best = it;
       best_estimate = e;
@@ -210,7 +210,7 @@ std::optional<JobTicket> Coordinator::next(const std::string& host, const std::s
   counts_.running = static_cast<int>(running_.size());
 
   JobTicket t;
-  static_cast<JobSpec&>(t) = job;
+  static_cast<JobSpec&>(t) = job.spec();
   t.attempt = s.attempts;
   t.data_dir = options_.data_dir;
   t.run_dir = run_dir_of(job);
@@ -300,10 +300,10 @@ std::vector<std::string> Coordinator::running_ids() const {
 double Coordinator::eta_seconds() const {
   double total = 0;
   for (const auto& [group, queue] : pending_)
-    for (auto index : queue) total += rate_for(sweep_.jobs[index]) * sweep_.jobs[index].work;
+    for (auto index : queue) total += rate_for(sweep_.jobs[index]) * sweep_.jobs[index].work();
   const double now = steady_seconds();
   for (const auto& [id, index] : running_)
-    total += std::max(0.0, rate_for(sweep_.jobs[index]) * sweep_.jobs[index].work - (now - state_[index].started));
+    total += std::max(0.0, rate_for(sweep_.jobs[index]) * sweep_.jobs[index].work() - (now - state_[index].started));
   // Before anything is measured the estimates are work units, not seconds: no ETA yet.
   if (global_rate_.second <= 0) return -1;
   return total / std::max(1, options_.slots);

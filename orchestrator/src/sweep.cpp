@@ -9,6 +9,25 @@
 
 namespace fufi::orchestrator {
 
+Config SweepJob::resolved() const {
+  Config c = configuration->resolved;
+  c.set("seed", normalise_value(std::to_string(seed)));
+  return c;
+}
+
+JobSpec SweepJob::spec() const {
+  JobSpec j;
+  j.id = id;
+  j.group_id = group_id();
+  j.model = model();
+  j.task = task();
+  j.variant = variant();
+  j.seed = seed;
+  j.settings = settings();
+  j.resolved = resolved();
+  return j;
+}
+
 Sweep parse_sweep(const std::string& text, const std::string& path, const SweepOverrides& overrides) {
   SweepSpec spec = parse_sweep_spec(text, path, overrides);
   for (const auto& task : spec.tasks) spec.train_samples[task.text] = train_samples(spec.sweep.data, task.text);

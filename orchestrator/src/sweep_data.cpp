@@ -86,7 +86,7 @@ std::string ensure_synthetic_task(const std::string& dir, const data::SynthOptio
 std::string prepare_data(const Sweep& sweep, const std::string& data_cache, const DataCheckOptions& check,
                          std::vector<std::string>* warnings) {
   std::set<std::string> tasks;
-  for (const auto& j : sweep.jobs) tasks.insert(j.task);
+  for (const auto& j : sweep.jobs) tasks.insert(j.task());
   if (!sweep.data.synthetic) {
     const std::string where = sweep.data.root_where.empty() ? sweep.file : sweep.data.root_where;
     // Every task directory must exist before any job starts: a missing one is the user's to fix (exit 2).

@@ -1,6 +1,7 @@
 #include "fufi/orchestrator/sweep_grid.h"
 
 #include <algorithm>
+#include <memory>
 #include <regex>
 
 #include <fmt/format.h>
@@ -13,13 +14,14 @@ namespace fufi::orchestrator {
 
 namespace {
 
-// One point of the grid before filtering and resolution.
+// One point of the grid before filtering and resolution. Its settings are those of its configuration,
+// shared by the configuration's seeds.
 struct GridPoint {
   const SweepValue* model;
   const std::string* task;
   const std::string* variant;
   std::uint64_t seed;
-  Config settings;
+  const Config* settings;
 };
 
 std::string label_of(const GridPoint& p) {
@@ -49,12 +51,16 @@ bool matches(const SweepFilter& filter, const GridPoint& p) {
     else if (key == "task") actual = *p.task;
     else if (key == "variant") actual = *p.variant;
     else if (key == "seed") actual = std::to_string(p.seed);
-    else actual = effective(p.model->text, p.settings, key);
+    else actual = effective(p.model->text, *p.settings, key);
     if (std::none_of(values.begin(), values.end(), [&](const SweepValue& v) { return v.text == actual; })) return false;
   }
   return true;
 }
 
+// Issue #17: a configuration (model x task x variant x the other axes) is resolved once and shared by its
+// seeds' jobs; per seed only the id is hashed. The engine's resolution depends on the seed only through the
+// "seed" key it sets (worker::resolve_job_settings), so resolving per seed gave the same configuration a
+// million times over (test_sweep_grid.cpp checks every job against a resolution of its own).
 class GridExpansion {
  public:
   explicit GridExpansion(const SweepSpec& spec)
@@ -66,16 +72,24 @@ class GridExpansion {
   SweepGrid run();
 
  private:
+  // The jobs of one configuration in grid_.jobs, for finding a duplicate of one of them.
+  struct Range {
+    GridPoint point;  // seed unset
+    std::size_t begin, end;
+  };
+
   Config settings_at(const std::string& model, const std::vector<std::size_t>& axis_index,
                      const SweepSettings& variant_settings) const;
   bool keep(const GridPoint& p);
   worker::JobSettings resolve(const GridPoint& p) const;
-  void add_job(GridPoint p);
+  std::shared_ptr<const SweepConfiguration> configure(const GridPoint& p);
+  void check_unique(const GridPoint& p, const std::string& group_id, std::size_t first_job);
 
   const SweepSpec& spec_;
   const std::string data_identity_;
   std::vector<std::size_t> include_hits_, exclude_hits_;
-  std::map<std::string, std::string> id_origin_;  // job id -> the grid point that made it
+  std::map<std::string, std::vector<Range>> group_ranges_;  // group id -> the configurations with it, in grid order
+  std::unique_ptr<ConfigurationIdentity> identity_;          // of the configuration being expanded
   SweepGrid grid_;
 };
 
@@ -114,7 +128,7 @@ bool GridExpansion::keep(const GridPoint& p) {
 
 worker::JobSettings GridExpansion::resolve(const GridPoint& p) const {
   try {
-    return worker::resolve_job_settings(p.model->text, p.settings, p.seed);
+    return worker::resolve_job_settings(p.model->text, *p.settings, p.seed);
   } catch (const Error& e) {
     // Most engine messages name the key; point at the line that set it when they do not.
     const std::string& path = spec_.sweep.file;
@@ -122,32 +136,47 @@ worker::JobSettings GridExpansion::resolve(const GridPoint& p) const {
     static const std::regex key_in_message("key '([^']+)'");
     std::smatch m;
     if (message.find(path) == std::string::npos && std::regex_search(message, m, key_in_message) &&
-        !p.settings.source_of(m[1]).empty())
-      message = p.settings.source_of(m[1]) + ": " + message;
+        !p.settings->source_of(m[1]).empty())
+      message = p.settings->source_of(m[1]) + ": " + message;
     if (message.find(path) == std::string::npos) message = p.model->where + ": " + message;
     FUFI_THROW(UsageError, "{} (job {})", message, label_of(p));
   }
 }
 
-void GridExpansion::add_job(GridPoint p) {
+// The configuration of `p`, resolved with the seed of its first kept job (so that an error names that job).
+std::shared_ptr<const SweepConfiguration> GridExpansion::configure(const GridPoint& p) {
   const worker::JobSettings resolved = resolve(p);
-  SweepJob job;
-  job.model = p.model->text;
-  job.task = *p.task;
-  job.variant = *p.variant;
-  job.seed = p.seed;
-  job.settings = std::move(p.settings);
-  for (const auto& [k, v] : resolved.resolved.items()) job.resolved.set(k, normalise_value(v));
-  job.id = sha256_hex(job_identity_text(data_identity_, job.task, job.resolved, true));
-  job.group_id = sha256_hex(job_identity_text(data_identity_, job.task, job.resolved, false));
-  const std::string origin = label_of(p);
-  auto [it, fresh] = id_origin_.emplace(job.id, origin);
-  FUFI_CHECK(fresh, UsageError, "{}: two grid points are the same job ({} and {}): a variant or axis value changes nothing",
-             spec_.variants_where.empty() ? spec_.sweep.file : spec_.variants_where, it->second, origin);
-  const auto samples = spec_.train_samples.find(job.task);
-  job.work = static_cast<double>(std::max<std::int64_t>(1, resolved.train.epochs)) *
-             static_cast<double>(samples == spec_.train_samples.end() ? 1 : samples->second);
-  grid_.jobs.push_back(std::move(job));
+  auto c = std::make_shared<SweepConfiguration>();
+  c->model = p.model->text;
+  c->task = *p.task;
+  c->variant = *p.variant;
+  c->settings = *p.settings;
+  for (const auto& [k, v] : resolved.resolved.items())
+    if (k != "seed") c->resolved.set(k, normalise_value(v));
+  identity_ = std::make_unique<ConfigurationIdentity>(data_identity_, c->task, c->resolved);
+  c->group_id = identity_->group_id();
+  const auto samples = spec_.train_samples.find(c->task);
+  c->work = static_cast<double>(std::max<std::int64_t>(1, resolved.train.epochs)) *
+            static_cast<double>(samples == spec_.train_samples.end() ? 1 : samples->second);
+  return c;
+}
+
+// Two grid points are the same job when their configurations resolve alike (same group id) and they share a
+// seed: a variant or axis value that changes nothing. Seeds are unique within a configuration (the parser
+// checks the list), so only earlier configurations with this group id can hold a duplicate. Their jobs are
+// scanned: configurations that resolve alike are an error unless filters keep their seeds apart, so this is rare.
+void GridExpansion::check_unique(const GridPoint& p, const std::string& group_id, std::size_t first_job) {
+  auto& ranges = group_ranges_[group_id];
+  if (ranges.empty() || ranges.back().begin != first_job) ranges.push_back({GridPoint{p.model, p.task, p.variant, 0, nullptr}, first_job, first_job});
+  for (std::size_t r = 0; r + 1 < ranges.size(); ++r)
+    for (std::size_t i = ranges[r].begin; i < ranges[r].end; ++i)
+      if (grid_.jobs[i].seed == p.seed) {
+        GridPoint earlier = ranges[r].point;
+        earlier.seed = p.seed;
+        FUFI_THROW(UsageError, "{}: two grid points are the same job ({} and {}): a variant or axis value changes nothing",
+                   spec_.variants_where.empty() ? spec_.sweep.file : spec_.variants_where, label_of(earlier), label_of(p));
+      }
+  ranges.back().end = grid_.jobs.size() + 1;
 }
 
 // Next combination of the axes (odometer order, the last axis fastest); false after the last.
@@ -163,17 +192,29 @@ SweepGrid GridExpansion::run() {
   std::vector<std::pair<std::string, SweepSettings>> variants = spec_.variants;
   if (variants.empty()) variants.emplace_back("", SweepSettings{});
   std::vector<std::size_t> axis_index(spec_.axes.size(), 0);
+  grid_.jobs.reserve(spec_.models.size() * spec_.tasks.size() * variants.size() * spec_.seeds.size());
   for (const auto& model : spec_.models)
     for (const auto& task : spec_.tasks)
       for (const auto& [variant, variant_settings] : variants) {
         std::fill(axis_index.begin(), axis_index.end(), 0);
         do {
+          const Config settings = settings_at(model.text, axis_index, variant_settings);
+          std::shared_ptr<const SweepConfiguration> configuration;  // at its first kept job
+          const std::size_t first_job = grid_.jobs.size();
           for (std::uint64_t seed : spec_.seeds) {
-            GridPoint p{&model, &task.text, &variant, seed, settings_at(model.text, axis_index, variant_settings)};
-            if (keep(p)) add_job(std::move(p));
+            const GridPoint p{&model, &task.text, &variant, seed, &settings};
+            if (!keep(p)) continue;
+            if (!configuration) configuration = configure(p);
+            SweepJob job;
+            job.id = identity_->job_id(seed);
+            job.seed = seed;
+            job.configuration = configuration;
+            check_unique(p, configuration->group_id, first_job);
+            grid_.jobs.push_back(std::move(job));
           }
         } while (next_combination(axis_index, spec_));
       }
+  grid_.jobs.shrink_to_fit();
   for (std::size_t i = 0; i < spec_.exclude.size(); ++i)
     if (exclude_hits_[i] == 0) grid_.warnings.push_back(fmt::format("[[exclude]] #{} matches no job", i + 1));
   for (std::size_t i = 0; i < spec_.include.size(); ++i)

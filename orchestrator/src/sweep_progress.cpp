@@ -24,8 +24,8 @@ Progress::Progress(std::ostream& err, bool quiet, std::string name)
 void Progress::event(const JobEvent& e, const Coordinator& c) {
   if (quiet_ && e.kind != JobEvent::Kind::Failed) return;
   const auto& j = *e.job;
-  const std::string label = fmt::format("{} task={}{} seed={} (job {})", j.model, j.task,
-                                        j.variant.empty() ? "" : " variant=" + j.variant, j.seed, j.id.substr(0, 12));
+  const std::string label = fmt::format("{} task={}{} seed={} (job {})", j.model(), j.task(),
+                                        j.variant().empty() ? "" : " variant=" + j.variant(), j.seed, j.id.substr(0, 12));
   const std::string error_class(to_string(e.outcome.error_class));
   std::string line;
   switch (e.kind) {

@@ -1,6 +1,8 @@
 #include "fufi/results/store.h"
 
+#include <algorithm>
 #include <chrono>
+#include <numeric>
 #include <ctime>
 #include <filesystem>
 #include <set>
@@ -127,27 +129,48 @@ std::map<std::string, JobState> ResultsStore::sync_jobs(std::int64_t sweep_id, c
     INSERT OR IGNORE INTO jobs (job_id, group_id, model, task, seed, data, config, run_dir, created_at)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))SQL");
   auto insert_config = db_.prepare("INSERT OR IGNORE INTO job_config (job_id, key, value) VALUES (?1, ?2, ?3)");
+  // A job's resolved keys in one statement, from the JSON object its row stores: SQLite walks the object itself
+  // instead of ~30 bind/step/reset round trips through the C API per job (issue #17: 100,000 jobs register in
+  // a fraction of the time).
+  auto insert_resolved = db_.prepare(
+      "INSERT OR IGNORE INTO job_config (job_id, key, value) SELECT ?1, key, value FROM json_each(?2)");
   auto link = db_.prepare(R"SQL(
     INSERT INTO sweep_jobs (sweep_id, job_id, variant, position) VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT (sweep_id, job_id) DO UPDATE SET variant = excluded.variant, position = excluded.position)SQL");
-  std::int64_t position = 0;
-  for (const auto& j : jobs) {
+  // The job rows in the sweep's order: their rowids keep it, and readers that scan `jobs` see the jobs in the
+  // order they were registered (v_summary's seeds list, for one).
+  std::vector<std::size_t> fresh;  // positions of the jobs this sync inserted
+  for (std::size_t position = 0; position < jobs.size(); ++position) {
+    const JobRecord& j = jobs[position];
     insert_job.bind(1, j.id).bind(2, j.group_id).bind(3, j.model).bind(4, j.task)
         .bind(5, static_cast<std::int64_t>(j.seed)).bind(6, j.data).bind(7, config_json(j.resolved)).bind(8, j.run_dir)
         .bind(9, now).run();
-    if (db_.changes() > 0) {
-      for (const auto& [key, value] : j.resolved.items()) insert_config.bind(1, j.id).bind(2, key).bind(3, value).run();
-      // Identity keys live in columns too; in job_config they make every key filterable the same way.
-      for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"task", j.task}, {"data", j.data}})
-        insert_config.bind(1, j.id).bind(2, key).bind(3, value).run();
-    }
-    link.bind(1, sweep_id).bind(2, j.id).bind(3, j.variant).bind(4, position++).run();
+    if (db_.changes() > 0) fresh.push_back(position);
+  }
+  // Their keys and sweep links in job-id order: job_config (31 rows a job, ~85 % of a registration's bytes) and
+  // sweep_jobs are keyed by the job id, a hash, so in grid order every insert lands on a page far from the last
+  // one and, once the tables outgrow the page cache, reads and rewrites it; in id order each lands next to the
+  // previous one (issue #17: 100,000 jobs registered several times faster).
+  std::sort(fresh.begin(), fresh.end(), [&](std::size_t a, std::size_t b) { return jobs[a].id < jobs[b].id; });
+  for (const std::size_t position : fresh) {
+    const JobRecord& j = jobs[position];
+    insert_resolved.bind(1, j.id).bind(2, config_json(j.resolved)).run();
+    // Identity keys live in columns too; in job_config they make every key filterable the same way.
+    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"task", j.task}, {"data", j.data}})
+      insert_config.bind(1, j.id).bind(2, key).bind(3, value).run();
+  }
+  std::vector<std::size_t> order(jobs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return jobs[a].id < jobs[b].id; });
+  for (const std::size_t position : order) {
+    const JobRecord& j = jobs[position];
+    link.bind(1, sweep_id).bind(2, j.id).bind(3, j.variant).bind(4, static_cast<std::int64_t>(position)).run();
   }
   // Jobs the sweep file no longer describes leave the sweep (their rows and results are kept).
   db_.exec("CREATE TEMP TABLE IF NOT EXISTS current_jobs (job_id TEXT PRIMARY KEY) WITHOUT ROWID");
   db_.exec("DELETE FROM current_jobs");
   auto add_current = db_.prepare("INSERT OR IGNORE INTO current_jobs (job_id) VALUES (?1)");
-  for (const auto& j : jobs) add_current.bind(1, j.id).run();
+  for (const std::size_t i : order) add_current.bind(1, jobs[i].id).run();
   db_.prepare("DELETE FROM sweep_jobs WHERE sweep_id = ?1 AND job_id NOT IN (SELECT job_id FROM current_jobs)")
       .bind(1, sweep_id).run();
   // runs_again()'s rule: failed jobs with retries left (or all, with reset_failures) go back to pending.

@@ -74,8 +74,10 @@ TEST(SweepData, SyntheticTasksAreGeneratedOnceAndRootsMustHaveTheirTasks) {
 
   Sweep sweep;
   sweep.data.root = dir / "root";
+  SweepConfiguration configuration;
+  configuration.task = "P2";
   SweepJob job;
-  job.task = "P2";
+  job.configuration = std::make_shared<const SweepConfiguration>(configuration);
   sweep.jobs.push_back(job);
   test::expect_error<InputError>([&] { prepare_data(sweep, cache); }, {sweep.data.root, "does not exist"});
   sweep.data = d;

@@ -69,3 +69,63 @@ TEST(Schema, ReadersNeedAFufiDatabaseOfAKnownVersion) {
   Database newer(path, Database::Mode::ReadOnly);
   test::expect_error<InputError>([&] { check_readable_schema(newer); }, {"schema version 999", "use a newer fufi"});
 }
+
+namespace {
+
+// Every row of v_summary, as text, in a fixed order.
+std::vector<std::string> summary_rows(Database& db) {
+  std::vector<std::string> rows;
+  auto s = db.prepare("SELECT * FROM v_summary ORDER BY sweep, variant, group_id");
+  while (s.step()) {
+    std::string row;
+    for (int c = 0; c < s.column_count(); ++c) row += s.column_name(c) + "=" + s.column_text(c) + "|";
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace
+
+// A database written by an older fufi opens, migrates to the current version and keeps its answers: version 5
+// rewrote v_summary (one config lookup per configuration instead of five per job, issue #17).
+TEST(Schema, AVersion4DatabaseMigratesAndItsSummaryIsUnchanged) {
+  const auto path = fresh_db("v4");
+  {
+    Database db(path, Database::Mode::ReadWrite);
+    migrate(db, 4);
+    ASSERT_EQ(db.user_version(), 4);
+    db.exec(R"SQL(
+      INSERT INTO sweeps VALUES (1, 'a', '', 'a.toml', 'x', '', 'd', 2, 't', 't'), (2, 'b', '', 'b.toml', 'y', '', 'd', 2, 't', 't');
+      INSERT INTO jobs (job_id, group_id, model, task, seed, data, config, run_dir, status, created_at) VALUES
+        ('j1', 'g1', 'srcnn', 'P1', 1, 'd', '{}', 'r', 'done', 't'),
+        ('j2', 'g1', 'srcnn', 'P1', 2, 'd', '{}', 'r', 'done', 't'),
+        ('j3', 'g1', 'srcnn', 'P1', 3, 'd', '{}', 'r', 'failed', 't'),
+        ('j4', 'g2', 'espcn', 'P2', 1, 'd', '{}', 'r', 'done', 't'),
+        ('j5', 'g3', 'srcnn', 'P1', 1, 'd', '{}', 'r', 'pending', 't'),
+        ('j6', 'g4', 'uniform', 'P1', 1, 'd', '{}', 'r', 'done', 't');
+      INSERT INTO job_config VALUES
+        ('j1', 'loss', 'dualfocal'), ('j1', 'channels', '8'), ('j2', 'loss', 'dualfocal'), ('j2', 'channels', '8'),
+        ('j3', 'loss', 'dualfocal'), ('j3', 'channels', '8'), ('j4', 'loss', 'mse'), ('j4', 'depth', '4'),
+        ('j5', 'loss', 'mse'), ('j5', 'channels', '16');
+      INSERT INTO sweep_jobs VALUES (1, 'j1', 'full', 0), (1, 'j2', 'full', 1), (1, 'j3', 'full', 2), (1, 'j4', 'wo', 3),
+        (2, 'j1', '', 0), (2, 'j5', '', 1);
+      INSERT INTO results VALUES ('j1', 'test', 1.0, 1.0, 0.5, 0.1), ('j1', 'valid', 2.0, 1.4, 0.6, 0.2),
+        ('j2', 'test', 3.0, 1.7, 0.7, 0.3), ('j4', 'test', 5.0, 2.2, 0.9, 0.4);
+      INSERT INTO provenance (job_id, attempt, parameters, mean_epoch_seconds, wall_seconds) VALUES
+        ('j1', 1, 100, 0.5, 2.0), ('j2', 1, 100, 0.7, 3.0), ('j4', 1, 50, 0.2, 1.0);
+    )SQL");
+  }
+  std::vector<std::string> before;
+  {
+    Database db(path, Database::Mode::ReadOnly);
+    before = summary_rows(db);
+  }
+  ASSERT_EQ(before.size(), 5u);  // a/full/g1, a/wo/g2, b//g1, b//g3, and j6 in no sweep
+  { ResultsStore store(path); }   // what every writer does first: migrate
+  Database db(path, Database::Mode::ReadOnly);
+  EXPECT_EQ(db.user_version(), schema_version());
+  EXPECT_EQ(summary_rows(db), before);
+  EXPECT_NE(before[1].find("loss=dualfocal|channels=8|depth=|n=2|jobs=3|failed=1|seeds=1 2|mse_mean=2.0|mse_std=1.4142"),
+            std::string::npos)
+      << before[1];
+}

@@ -2,6 +2,8 @@
 // of a dead sweep), the views the paper's tables read. Schema: test_schema.cpp; queries: test_query.cpp.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -137,6 +139,52 @@ TEST(ResultsStore, SummaryAveragesOverSeedsWithSampleStd) {
   const auto only = run_query(f.path, q);
   ASSERT_EQ(only.rows().size(), 1u);
   EXPECT_EQ(cell(only, 0, "group_id"), "h");
+}
+
+// sync_jobs inserts in job-id order (issue #17) but records each job at its place in the sweep, with its own row.
+TEST(ResultsStore, SyncKeepsTheSweepsOrderWhateverTheIds) {
+  Fixture f("order", {job("c", "g", 1), job("a", "g", 2), job("d", "h", 1, "0.001"), job("b", "h", 2, "0.001")});
+  Database db(f.path, Database::Mode::ReadOnly);
+  auto s = db.prepare("SELECT sj.job_id, sj.position, j.seed FROM sweep_jobs sj JOIN jobs j USING (job_id) ORDER BY sj.position");
+  std::string rows;
+  while (s.step()) rows += s.column_text(0) + std::to_string(s.column_int(1)) + std::to_string(s.column_int(2)) + " ";
+  EXPECT_EQ(rows, "c01 a12 d21 b32 ");
+  // The job rows themselves in the sweep's order: a summary lists a configuration's seeds in it.
+  auto r = db.prepare("SELECT group_concat(job_id, '') FROM (SELECT job_id FROM jobs ORDER BY rowid)");
+  ASSERT_TRUE(r.step());
+  EXPECT_EQ(r.column_text(0), "cadb");
+  QueryRequest q;
+  q.what = "summary";
+  const auto t = run_query(f.path, q);
+  ASSERT_EQ(t.rows().size(), 2u);
+  EXPECT_EQ(cell(t, 0, "seeds"), "");  // none done yet
+  for (const char* id : {"c", "a"}) {
+    f.store->start_attempt(id, 1, f.run, "h", "0");
+    f.store->finish_attempt(id, 1, done_with_mse(1), false);
+  }
+  f.store->commit();
+  const auto done = run_query(f.path, q);
+  const std::size_t g = cell(done, 0, "group_id") == "g" ? 0 : 1;
+  EXPECT_EQ(cell(done, g, "seeds"), "1 2");
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE job_id = 'd' AND key = 'lr' AND value = '0.001'"), 1);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config"), 4 * 8);
+}
+
+// job_config holds every resolved key as the job has it, whatever characters its value holds (sync_jobs fills it
+// from the row's JSON object in one statement, issue #17).
+TEST(ResultsStore, JobConfigHoldsEveryResolvedValueExactly) {
+  JobRecord odd = job("q", "g", 1);
+  odd.resolved.set("path", "a \"quoted\" \\ back\tslash\nnew line \x01 caf\xc3\xa9 {\"k\": [1]}");
+  odd.resolved.set("empty", "");
+  Fixture f("config", {odd});
+  Database db(f.path, Database::Mode::ReadOnly);
+  auto s = db.prepare("SELECT key, value FROM job_config WHERE job_id = 'q' ORDER BY key");
+  std::map<std::string, std::string> stored;
+  while (s.step()) stored[s.column_text(0)] = s.column_text(1);
+  std::map<std::string, std::string> expected = odd.resolved.items();
+  expected["task"] = odd.task;
+  expected["data"] = odd.data;
+  EXPECT_EQ(stored, expected);
 }
 
 TEST(ResultsStore, SyncUnlinksJobsTheSweepNoLongerHas) {

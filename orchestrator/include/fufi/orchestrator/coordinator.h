@@ -18,6 +18,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "fufi/orchestrator/runner.h"
@@ -58,7 +60,7 @@ void check_sweep_binding(results::Database& db, const Sweep& sweep, bool replace
 // Jobs not done that no sweep links, and (when `file_job_ids` is given, before a run has synced the sweep:
 // --plan) those sweep `sweep_name` links that are not among `file_job_ids`.
 std::vector<Orphan> orphaned_jobs(results::Database& db, const std::string& sweep_name,
-                                  const std::set<std::string>& file_job_ids);
+                                  const std::unordered_set<std::string_view>& file_job_ids);
 // "fufi: warning: FILE: N job(s) in DB belong to no sweep file any more ...", one line per job; "" for none.
 std::string orphans_warning(const std::string& file, const std::string& db_path, const std::vector<Orphan>& orphans);
 

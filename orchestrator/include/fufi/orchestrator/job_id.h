@@ -3,6 +3,8 @@
 // resolved key (engine defaults, the model's defaults, the sweep's settings; numbers normalised), sorted. The
 // same sweep file gives the same ids whatever the order of its keys, and two sweeps that describe the same
 // training share its result (docs/SWEEPS.md).
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,31 @@ std::string sha256_hex(std::string_view bytes);
 // the job's group (its configuration over seeds).
 std::string job_identity_text(const std::string& data_identity, const std::string& task, const Config& resolved,
                               bool with_seed = true);
+
+// The ids of one configuration's jobs without rebuilding their text per seed: job_identity_text is split at
+// the seed's line once, and the SHA-256 state after the part before it is kept, so a seed's id hashes only
+// "seed=N\n" and the part after it. The bytes hashed are job_identity_text's, so the ids are the same
+// (test_job_id.cpp checks both; test_sweep.cpp pins ids an earlier fufi wrote). A million-seed sweep (issue #17)
+// needs this.
+class ConfigurationIdentity {
+ public:
+  // `resolved`: the configuration's resolved keys; a "seed" key in it is ignored.
+  ConfigurationIdentity(const std::string& data_identity, const std::string& task, const Config& resolved);
+  ~ConfigurationIdentity();
+  ConfigurationIdentity(const ConfigurationIdentity&) = delete;
+  ConfigurationIdentity& operator=(const ConfigurationIdentity&) = delete;
+
+  // sha256_hex(job_identity_text(..., with_seed = false)).
+  const std::string& group_id() const { return group_id_; }
+  // sha256_hex(job_identity_text(...)) of the job with this seed.
+  std::string job_id(std::uint64_t seed) const;
+
+ private:
+  struct Digest;
+  std::unique_ptr<Digest> prefix_;  // the SHA-256 state after the lines before "seed="
+  std::string suffix_;              // the lines after the seed's
+  std::string group_id_;
+};
 
 // A number's canonical spelling when `value` is a number ("3e-4" -> "0.0003", "64.0" -> "64"), else `value`.
 std::string normalise_value(const std::string& value);

@@ -4,6 +4,8 @@
 // that names file:line and the nearest valid name) into a SweepSpec, then expands the grid (sweep_grid.h:
 // axes x variants x seeds, filtered by include/exclude) and resolves every job's configuration through the
 // engine's own validation. Job ids: job_id.h.
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,11 +15,32 @@
 
 namespace fufi::orchestrator {
 
-// One job of a sweep: its JobSpec (id, group_id, model, task, variant, seed; `settings`: the keys the sweep
-// sets, numbers normalised, sources "file:line", what the engine gets; `resolved`: every resolved key incl.
-// model and seed, what the id hashes) and its expected cost.
-struct SweepJob : JobSpec {
+// What the jobs of one configuration (one grid point, over its seeds) share: resolved once, held once and
+// shared by its jobs, so that a million-seed sweep holds one Config pair, not a million (issue #17).
+struct SweepConfiguration {
+  std::string group_id;  // the SHA-256 of the configuration's text without the seed (job_id.h)
+  std::string model, task, variant;
+  Config settings;  // the keys the sweep sets (numbers normalised, sources "file:line"): what the engine gets
+  Config resolved;  // every resolved key incl. model, normalised, without the seed
   double work = 1;  // max(1, epochs) x training samples: the unit in which expected durations are estimated
+};
+
+// One job of a sweep: its id and seed, and its configuration (shared with the configuration's other seeds).
+// spec() is the JobSpec the DB and the workers get (`resolved` with this job's seed: what the id hashes).
+struct SweepJob {
+  std::string id;  // 64 hex digits (job_id.h)
+  std::uint64_t seed = 1;
+  std::shared_ptr<const SweepConfiguration> configuration;
+
+  const std::string& group_id() const { return configuration->group_id; }
+  const std::string& model() const { return configuration->model; }
+  const std::string& task() const { return configuration->task; }
+  const std::string& variant() const { return configuration->variant; }
+  const Config& settings() const { return configuration->settings; }
+  double work() const { return configuration->work; }
+  // Every resolved key incl. model and seed (a copy: the seed is this job's).
+  Config resolved() const;
+  JobSpec spec() const;
 };
 
 struct Sweep {

@@ -11,6 +11,9 @@ int schema_version();
 // Brings `db` to schema_version(), each step in its own transaction. InputError when the file was
 // written by a newer fufi (its user_version is higher), or is an SQLite file that is not fufi's.
 void migrate(Database& db);
+// The same up to version `target` (1..schema_version()): the tests make a database of an older version with it,
+// to check that it opens and migrates.
+void migrate(Database& db, int target);
 
 // InputError naming the file when `db` was written by a newer fufi than this one.
 void check_schema_not_newer(Database& db);
