@@ -18,10 +18,15 @@ void add_infer_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--out", o->out, "Where to write the fine maps (.npy)")->required();
   cmd->add_option("--batch", o->batch, "Batch size")->capture_default_str();
   cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)");
+  cmd->add_option("--channels-last", o->channels_last,
+                  "Memory format of the forward: auto (measured once per model, shape and machine, then cached), "
+                  "true (NHWC) or false (NCHW)")
+      ->capture_default_str();
   cmd->callback([o, &exit_code] {
     auto s = worker::run_inference(*o);
-    std::cout << fmt::format("{}: {} samples -> {} {} (largest block-sum error {:.3g}, {:.2f} s)\n", s.model, s.samples,
-                             o->out, data::shape_to_string(s.out_shape), s.max_block_sum_error, s.seconds);
+    std::cout << fmt::format("{}: {} samples -> {} {} (largest block-sum error {:.3g}, {:.2f} s, {} {})\n", s.model,
+                             s.samples, o->out, data::shape_to_string(s.out_shape), s.max_block_sum_error, s.seconds,
+                             s.memory_format, s.memory_format_source);
     exit_code = 0;
   });
 }

@@ -59,6 +59,18 @@ for k in ("mse", "mae", "mape"):
     assert abs(m[k] - e[k]) <= 1e-5 * max(1.0, abs(m[k])), (k, m[k], e[k])
 PY
 expect 2 "--ext" "$FUFI" infer --checkpoint "$WORK/run_a/best.ckpt" --coarse "$DATA/test/X.npy" --out "$WORK/x.npy"
+# The forward's memory format: given, or (auto) measured only for inputs of at least 8 batches.
+expect 0 "channels_last set" "$FUFI" infer --checkpoint "$WORK/run_a/best.ckpt" --coarse "$DATA/test/X.npy" \
+  --ext "$DATA/test/ext.npy" --out "$WORK/pred_nhwc.npy" --channels-last true
+expect 0 "contiguous default" "$FUFI" infer --checkpoint "$WORK/run_a/best.ckpt" --coarse "$DATA/test/X.npy" \
+  --ext "$DATA/test/ext.npy" --out "$WORK/pred_auto.npy"
+rm -f "$WORK/autotune_infer.json"
+expect 0 "measured" env FUFI_AUTOTUNE_CACHE="$WORK/autotune_infer.json" "$FUFI" infer --checkpoint \
+  "$WORK/run_a/best.ckpt" --coarse "$DATA/train/X.npy" --ext "$DATA/train/ext.npy" --out "$WORK/pred_auto1.npy" --batch 1
+expect 0 "cached" env FUFI_AUTOTUNE_CACHE="$WORK/autotune_infer.json" "$FUFI" infer --checkpoint \
+  "$WORK/run_a/best.ckpt" --coarse "$DATA/train/X.npy" --ext "$DATA/train/ext.npy" --out "$WORK/pred_auto2.npy" --batch 1
+expect 2 "--channels-last: unknown value 'yes'" "$FUFI" infer --checkpoint "$WORK/run_a/best.ckpt" \
+  --coarse "$DATA/test/X.npy" --ext "$DATA/test/ext.npy" --out "$WORK/x.npy" --channels-last yes
 expect 2 "does not fit" "$FUFI" infer --checkpoint "$WORK/run_a/best.ckpt" --coarse "$DATA/test/Y.npy" --ext "$DATA/test/ext.npy" --out "$WORK/x.npy"
 expect 2 "not a readable checkpoint" "$FUFI" infer --checkpoint "$DATA/test/X.npy" --coarse "$DATA/test/X.npy" --out "$WORK/x.npy"
 

@@ -12,6 +12,7 @@
 #include "engine_test_util.h"
 #include "fufi/model/losses.h"
 #include "fufi/worker/autotune.h"
+#include "fufi/worker/device.h"
 #include "fufi/worker/engine.h"
 
 using namespace fufi;
@@ -80,6 +81,47 @@ TEST_F(Autotune, MeasuresOnceThenReadsTheCacheAndLeavesTheModelAsItWas) {
   // A damaged cache is a miss, not an error.
   std::ofstream(cache_) << "{ not json";
   EXPECT_EQ(worker::choose_memory_format(net, loss, x, fine, {}, false, key).source, "measured");
+}
+
+// fufi infer's choice (choose_inference_memory_format): forward-only, its own cache entry beside training's, the
+// model left in the chosen format, and the two formats' outputs equal up to float rounding.
+TEST_F(Autotune, InferenceMeasuresForwardsOnceUnderItsOwnKey) {
+  torch::manual_seed(2);
+  test::TinyConvNet net(spec());
+  net.eval();
+  auto x = model::block_sum(torch::poisson(torch::rand({3, 1, 8, 8}) * 4.0), 2);
+  torch::Tensor nchw_out;
+  {
+    c10::InferenceMode guard;
+    nchw_out = net.forward({x, {}}).fine.clone();
+  }
+  std::vector<torch::Tensor> before;
+  for (auto& p : net.parameters()) before.push_back(p.detach().clone());
+  const auto key = worker::memory_format_key("test_tiny_convnet", "", x, false, "inference", false, torch::kCPU);
+  const auto first = worker::choose_inference_memory_format(net, x, {}, key);
+  EXPECT_EQ(first.source, "measured");
+  EXPECT_GT(first.contiguous_ms, 0);
+  EXPECT_GT(first.channels_last_ms, 0);
+  auto params = net.parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    EXPECT_TRUE(torch::equal(params[i], before[i])) << "parameter " << i;
+    if (params[i].dim() == 4)
+      EXPECT_TRUE(first.channels_last ? params[i].is_contiguous(torch::MemoryFormat::ChannelsLast)
+                                      : params[i].is_contiguous())
+          << "parameter " << i;
+  }
+  auto j = nlohmann::json::parse(std::ifstream(cache_));
+  ASSERT_TRUE(j.contains("inference|" + key)) << j.dump();
+  EXPECT_FALSE(j.contains(key)) << "training's entry is another measurement";
+  const auto second = worker::choose_inference_memory_format(net, x, {}, key);
+  EXPECT_EQ(second.source, "cached");
+  EXPECT_EQ(second.channels_last, first.channels_last);
+  {
+    c10::InferenceMode guard;
+    worker::to_channels_last(net);
+    const auto nhwc_out = net.forward({x.contiguous(torch::MemoryFormat::ChannelsLast), {}}).fine;
+    EXPECT_TRUE(torch::allclose(nhwc_out, nchw_out, 1e-5, 1e-5)) << "the formats differ beyond rounding";
+  }
 }
 
 TEST_F(Autotune, AJobReportsItsMemoryFormatAndHowItWasChosen) {

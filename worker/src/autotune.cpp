@@ -105,6 +105,20 @@ double time_passes(model::FufiModel& model, const std::shared_ptr<model::Loss>& 
   return median(times);
 }
 
+// Median milliseconds of an inference-mode forward in the model's current format.
+double time_forwards(model::FufiModel& model, const torch::Tensor& x, const torch::Tensor& ext, int steps) {
+  c10::InferenceMode guard;
+  std::vector<double> times;
+  for (int i = 0; i < steps + 1; ++i) {
+    synchronize(x.device());
+    const auto t0 = Clock::now();
+    auto out = model.forward({x, ext});
+    synchronize(x.device());
+    if (i > 0) times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  return median(times);
+}
+
 // Back to NCHW strides. Not .contiguous(): a 1x1 kernel (C, C', 1, 1) in channels-last strides already counts
 // as contiguous and would keep them, so the model would not be the NCHW model the measurement timed; clone()
 // with an explicit format always gives NCHW strides.
@@ -134,26 +148,47 @@ std::string memory_format_key(const std::string& model_name, const std::string& 
          "|threads=" + std::to_string(torch::get_num_threads()) + "|torch=" + FUFI_TORCH_VERSION;
 }
 
+namespace {
+
+// The cached choice for `key`, applied to `model`; false when there is none (or it is malformed).
+bool cached_choice(const std::string& path, const std::string& key, model::FufiModel& model, MemoryFormatChoice& c) {
+  auto cache = read_cache(path);
+  if (!cache.contains(key)) return false;
+  try {
+    const auto& e = cache.at(key);
+    c.channels_last = e.at("channels_last").get<bool>();
+    c.contiguous_ms = e.at("contiguous_ms").get<double>();
+    c.channels_last_ms = e.at("channels_last_ms").get<double>();
+    c.source = "cached";
+    if (c.channels_last) to_channels_last(model);
+    else to_contiguous(model);
+    return true;
+  } catch (const std::exception&) {
+    return false;  // a malformed entry: measure again
+  }
+}
+
+void remember_choice(const std::string& path, const std::string& key, const MemoryFormatChoice& c) {
+  try {
+    fs::create_directories(fs::path(path).parent_path());
+    auto fresh = read_cache(path);  // another job may have written meanwhile
+    fresh[key] = {{"channels_last", c.channels_last},
+                  {"contiguous_ms", c.contiguous_ms},
+                  {"channels_last_ms", c.channels_last_ms}};
+    write_file_atomically(path, fresh.dump(1) + "\n");
+  } catch (const std::exception&) {
+    // An unwritable cache only costs a measurement next time.
+  }
+}
+
+}  // namespace
+
 MemoryFormatChoice choose_memory_format(model::FufiModel& model, const std::shared_ptr<model::Loss>& loss,
                                         const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& ext,
                                         bool bf16, const std::string& key, int steps) {
   MemoryFormatChoice c;
   const std::string path = autotune_cache_path();
-  auto cache = read_cache(path);
-  if (cache.contains(key)) {
-    try {
-      const auto& e = cache.at(key);
-      c.channels_last = e.at("channels_last").get<bool>();
-      c.contiguous_ms = e.at("contiguous_ms").get<double>();
-      c.channels_last_ms = e.at("channels_last_ms").get<double>();
-      c.source = "cached";
-      if (c.channels_last) to_channels_last(model);
-      else to_contiguous(model);
-      return c;
-    } catch (const std::exception&) {
-      // a malformed entry: measure again
-    }
-  }
+  if (cached_choice(path, key, model, c)) return c;
   const bool was_training = model.is_training();
   model.train();
   const SavedState state = save(model);
@@ -166,16 +201,26 @@ MemoryFormatChoice choose_memory_format(model::FufiModel& model, const std::shar
   c.channels_last = c.channels_last_ms < c.contiguous_ms;
   if (!c.channels_last) to_contiguous(model);
   c.source = "measured";
-  try {
-    fs::create_directories(fs::path(path).parent_path());
-    auto fresh = read_cache(path);  // another job may have written meanwhile
-    fresh[key] = {{"channels_last", c.channels_last},
-                  {"contiguous_ms", c.contiguous_ms},
-                  {"channels_last_ms", c.channels_last_ms}};
-    write_file_atomically(path, fresh.dump(1) + "\n");
-  } catch (const std::exception&) {
-    // An unwritable cache only costs a measurement next time.
-  }
+  remember_choice(path, key, c);
+  return c;
+}
+
+MemoryFormatChoice choose_inference_memory_format(model::FufiModel& model, const torch::Tensor& x,
+                                                  const torch::Tensor& ext, const std::string& key, int steps) {
+  MemoryFormatChoice c;
+  const std::string path = autotune_cache_path();
+  const std::string inference_key = "inference|" + key;
+  if (cached_choice(path, inference_key, model, c)) return c;
+  // A forward in inference mode changes no parameter, buffer or RNG state (eval mode: no dropout, BatchNorm
+  // reads its running statistics), so nothing needs restoring.
+  to_contiguous(model);
+  c.contiguous_ms = time_forwards(model, x.contiguous(), ext, steps);
+  to_channels_last(model);
+  c.channels_last_ms = time_forwards(model, x.contiguous(torch::MemoryFormat::ChannelsLast), ext, steps);
+  c.channels_last = c.channels_last_ms < c.contiguous_ms;
+  if (!c.channels_last) to_contiguous(model);
+  c.source = "measured";
+  remember_choice(path, inference_key, c);
   return c;
 }
 

@@ -8,16 +8,47 @@
 #include "fufi/data/dataset.h"
 #include "fufi/data/npy.h"
 #include "fufi/model/layers.h"
+#include "fufi/worker/autotune.h"
 #include "fufi/worker/checkpoint.h"
 #include "fufi/worker/device.h"
 
 namespace fufi::worker {
+
+namespace {
+
+// channels_last=auto|true|false for the forward (InferenceOptions); the model is left in the chosen format.
+MemoryFormatChoice choose_format(const InferenceOptions& o, const CheckpointMeta& meta, model::FufiModel& model,
+                                 const torch::Tensor& coarse, const torch::Tensor& ext) {
+  MemoryFormatChoice c;
+  c.source = "set";
+  if (o.channels_last == "true") {
+    to_channels_last(model);
+    c.channels_last = true;
+    return c;
+  }
+  c.channels_last = false;
+  if (o.channels_last == "false") return c;
+  const std::int64_t n = coarse.size(0);
+  if (n < kMeasureFromBatches * o.batch) {
+    c.source = "default";
+    return c;
+  }
+  const auto x = coarse.slice(0, 0, o.batch) / meta.scaler_x;
+  const auto e = ext.defined() ? ext.slice(0, 0, o.batch) : torch::Tensor();
+  const auto key = memory_format_key(meta.model, meta.model_config.canonical(), x, e.defined(), "inference",
+                                     /*bf16=*/false, torch::kCPU);
+  return choose_inference_memory_format(model, x, e, key);
+}
+
+}  // namespace
 
 InferenceSummary run_inference(const InferenceOptions& o) {
   checked_output_path(o.out);  // refuse a special file (/dev/null, a FIFO) before the work, not after
   const auto t0 = std::chrono::steady_clock::now();
   FUFI_CHECK(o.batch > 0, UsageError, "--batch must be positive, got {}", o.batch);
   FUFI_CHECK(o.device == "cpu", UsageError, "--device {}: inference runs on the CPU in this build", o.device);
+  FUFI_CHECK(o.channels_last == "auto" || o.channels_last == "true" || o.channels_last == "false", UsageError,
+             "--channels-last: unknown value '{}' (auto, true, false)", o.channels_last);
   torch::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   set_flush_denormal(true);  // as training's default (device.h): subnormal arithmetic is ~100x slower
 
@@ -58,6 +89,7 @@ InferenceSummary run_inference(const InferenceOptions& o) {
   }
 
   auto coarse = torch::from_blob(x.values.data(), x.shape, torch::kFloat32).clone();
+  const MemoryFormatChoice format = choose_format(o, meta, *model, coarse, ext);
   const std::int64_t H = spec.fine_h(), W = spec.fine_w();
   auto fine = torch::empty({n, spec.flow_channels, H, W}, torch::kFloat32);
   {
@@ -65,6 +97,7 @@ InferenceSummary run_inference(const InferenceOptions& o) {
     for (std::int64_t s = 0; s < n; s += o.batch) {
       const std::int64_t e = std::min(n, s + o.batch);
       auto xb = coarse.slice(0, s, e) / meta.scaler_x;
+      if (format.channels_last) xb = xb.contiguous(torch::MemoryFormat::ChannelsLast);
       auto eb = ext.defined() ? ext.slice(0, s, e) : torch::Tensor();
       fine.slice(0, s, e).copy_(model->forward({xb, eb}).fine.to(torch::kFloat32) * meta.scaler_y);
     }
@@ -78,6 +111,8 @@ InferenceSummary run_inference(const InferenceOptions& o) {
   fine = fine.contiguous();
   data::write_npy(o.out, summary.out_shape, fine.data_ptr<float>());
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  summary.memory_format = format.channels_last ? "channels_last" : "contiguous";
+  summary.memory_format_source = format.source;
   return summary;
 }
 

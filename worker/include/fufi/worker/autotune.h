@@ -44,4 +44,11 @@ MemoryFormatChoice choose_memory_format(model::FufiModel& model, const std::shar
                                         const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& ext,
                                         bool bf16, const std::string& key, int steps = 2);
 
+// The same choice for inference (`fufi infer`): `steps` timed forwards after one warm-up in each format, in
+// inference mode, on `x` and `ext`; cached under "inference|" + key. The model is left in the chosen format;
+// the caller converts its inputs. Forward-only: the answer can differ from training's (SRResNet trains faster
+// in NHWC and its forward alone was faster too; UrbanPy trains in NCHW but infers faster in NHWC here).
+MemoryFormatChoice choose_inference_memory_format(model::FufiModel& model, const torch::Tensor& x,
+                                                  const torch::Tensor& ext, const std::string& key, int steps = 2);
+
 }  // namespace fufi::worker

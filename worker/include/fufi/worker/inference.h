@@ -16,7 +16,15 @@ struct InferenceOptions {
   std::int64_t batch = 32;
   std::string device = "cpu";
   int threads = 0;  // 0: all cores
+  // Memory format of the forward: "auto" (measured per model, shape and machine as training's channels_last=auto,
+  // autotune.h, when the input has at least kMeasureFromBatches batches; NCHW below that, or a cached answer
+  // is not looked up), "true" (NHWC) or "false" (NCHW). The formats differ in float rounding only.
+  std::string channels_last = "auto";
 };
+
+// `fufi infer` measures the memory format only when the input is at least this many batches: the measurement
+// costs 6 forwards of one batch.
+inline constexpr std::int64_t kMeasureFromBatches = 8;
 
 struct InferenceSummary {
   std::string model;
@@ -24,6 +32,8 @@ struct InferenceSummary {
   std::vector<std::int64_t> out_shape;
   double max_block_sum_error = 0;  // largest |block sum of the output - coarse input|
   double seconds = 0;
+  std::string memory_format;         // "channels_last" or "contiguous"
+  std::string memory_format_source;  // "set", "measured", "cached", or "default" (too few batches to measure)
 };
 
 InferenceSummary run_inference(const InferenceOptions& options);
