@@ -7,11 +7,12 @@
 #include <string_view>
 
 #include "fufi/core/config.h"
+#include "fufi/core/sha256.h"
 
 namespace fufi::orchestrator {
 
-// Lower-case hex SHA-256 (OpenSSL EVP).
-std::string sha256_hex(std::string_view bytes);
+// Lower-case hex SHA-256: core's, the same function that hashes TorchScript model files (fufi/core/sha256.h).
+using fufi::sha256_hex;
 
 // The canonical text a job id hashes ("fufi-job-v2\ndata=...\ntask=...\nkey=value\n..."). Execution-only keys
 // (worker::is_execution_only_key: threads, device, ...) are left out; `with_seed` = false gives the text of
