@@ -19,17 +19,25 @@ namespace {
 
 // P1: plgf (10, 10.1), uno (20, 20.2), srcnn (30, 30.3) and the uniform naive reference at 25: PLGF is the
 // reference, best in every column; uniform beats srcnn only.
+// The grid's cells point at the sweep's jobs: the sweep lives as long as the process.
+const SweepJobs& sweep() {
+  static const SweepJobs s = [] {
+    std::vector<JobRow> rows;
+    for (int seed = 1; seed <= 2; ++seed) {
+      const double f = seed == 1 ? 1.0 : 1.01;
+      rows.push_back(test::job_row("plgf", "P1", seed, 10 * f, 1 * f, 0.1 * f));
+      rows.push_back(test::job_row("uno", "P1", seed, 20 * f, 2 * f, 0.2 * f));
+      rows.push_back(test::job_row("srcnn", "P1", seed, 30 * f, 3 * f, 0.3 * f));
+      rows.push_back(test::naive_row("uniform", "P1", seed, 25, 2.5, 0.25));
+    }
+    return test::sweep_of("table1", rows);
+  }();
+  return s;
+}
+
 Grid grid() {
-  std::vector<JobRow> rows;
-  for (int seed = 1; seed <= 2; ++seed) {
-    const double f = seed == 1 ? 1.0 : 1.01;
-    rows.push_back(test::job_row("plgf", "P1", seed, 10 * f, 1 * f, 0.1 * f));
-    rows.push_back(test::job_row("uno", "P1", seed, 20 * f, 2 * f, 0.2 * f));
-    rows.push_back(test::job_row("srcnn", "P1", seed, 30 * f, 3 * f, 0.3 * f));
-    rows.push_back(test::naive_row("uniform", "P1", seed, 25, 2.5, 0.25));
-  }
   Grid g;
-  const auto [trained, tasks] = fill_cells(g, test::sweep_of("table1", rows), [](const JobRow& j) { return j.model; });
+  const auto [trained, tasks] = fill_cells(g, sweep(), [](const JobRow& j) { return j.model; });
   EXPECT_EQ(trained, (std::set<std::string>{"plgf", "srcnn", "uno"}));
   EXPECT_EQ(tasks, (std::set<std::string>{"P1"}));
   g.rows = {{"plgf", "PLGF"}, {"uno", "UNO"}, {"srcnn", "SRCNN"}};
