@@ -3,7 +3,6 @@
 #include "torchscript_file.h"
 
 #include <caffe2/serialize/versions.h>
-#include <openssl/evp.h>
 #include <torch/version.h>
 
 #include <chrono>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "fufi/core/error.h"
+#include "fufi/core/sha256.h"
 
 namespace fs = std::filesystem;
 
@@ -33,20 +33,6 @@ std::string read_bytes(const std::string& path) {
   bytes << in.rdbuf();
   FUFI_CHECK(!in.bad(), InputError, "{}: error while reading the TorchScript file", path);
   return std::move(bytes).str();
-}
-
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  FUFI_CHECK(EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) == 1, RuntimeError,
-             "OpenSSL EVP_Digest(SHA-256) failed");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
 }
 
 // --- the zip directory --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// The `historical` naive model: shares fitted from the training split, exact spatial constraint,
+// The naive models (naive.cpp): `uniform` spreads each coarse cell evenly; the `historical` model: shares fitted from the training split, exact spatial constraint,
 // uniform fallback for blocks that never carried flow, per-channel shares, checkpointable state, and the
 // per-hour / per-weather-class shares with their fallbacks, against values computed by hand.
 #include <gtest/gtest.h>
@@ -260,4 +260,21 @@ TEST(HistoricalByHour, PerHourSharesTravelWithTheCheckpoint) {
                                 }()}).fine,
                                predict(*fitted, hour, weather)))
           << "hour " << hour << " weather " << weather;
+}
+
+TEST(Uniform, SpreadsEachCoarseCellEvenly) {
+  DataSpec spec;
+  spec.coarse_h = 2;
+  spec.coarse_w = 3;
+  spec.upscale = 2;
+  spec.scaler_ratio = 2.0;
+  auto m = ModelRegistry::instance().create("uniform", spec, {});
+  EXPECT_EQ(count_parameters(*m), 0);
+  EXPECT_FALSE(m->trainable());
+  auto x = torch::arange(6, torch::kFloat32).reshape({1, 1, 2, 3});
+  auto y = m->forward({x, {}}).fine;
+  ASSERT_EQ(y.sizes(), (std::vector<int64_t>{1, 1, 4, 6}));
+  // Each fine cell holds coarse * scale / 4; blocks sum back to coarse * scale.
+  EXPECT_FLOAT_EQ(y[0][0][3][5].item<float>(), 5.0f * 2.0f / 4.0f);
+  EXPECT_TRUE(torch::allclose(block_sum(y, 2), x * 2.0));
 }

@@ -1,10 +1,9 @@
-// "torchscript:PATH" models (model/src/torchscript.cpp, torchscript_file.cpp): loading, the contract checks and
-// their errors, the shared parameters, the identity. Modules are built in C++ (torchscript_test_util.h).
+// "torchscript:PATH" models (model/src/torchscript.cpp): the contract checks and their errors, the shared
+// parameters, train/eval, the identity. Reading the file itself: test_torchscript_file.cpp. Modules are built in
+// C++ (torchscript_test_util.h).
 #include <gtest/gtest.h>
 #include <torch/version.h>
 #include <unistd.h>
-
-#include <caffe2/serialize/versions.h>
 
 #include <filesystem>
 #include <fstream>
@@ -162,42 +161,6 @@ def forward(self, x):
   EXPECT_FLOAT_EQ(m->forward({x, {}}).fine.max().item<float>(), 1.0f);
   m->eval();
   EXPECT_FLOAT_EQ(m->forward({x, {}}).fine.max().item<float>(), 3.0f);
-}
-
-TEST(TorchScript, NotTorchScriptFilesAreNamed) {
-  const auto text = temp_dir() / "notes.pt";
-  std::ofstream(text) << "this is not a model\n";
-  auto message = error_of<InputError>([&] { create(text.string(), spec_with_ext()); });
-  EXPECT_NE(message.find(text.string() + ": not a TorchScript file"), std::string::npos) << message;
-
-  message = error_of<InputError>([&] { create((temp_dir() / "absent.pt").string(), spec_with_ext()); });
-  EXPECT_NE(message.find("absent.pt: the TorchScript file does not exist"), std::string::npos) << message;
-
-  // A state_dict written the way torch.save writes one (pickle_save: data.pkl, no code/).
-  c10::Dict<std::string, at::Tensor> state;
-  state.insert("w", torch::ones({2}));
-  const auto bytes = torch::pickle_save(state);
-  const auto pickled = temp_dir() / "state_dict.pt";
-  std::ofstream(pickled, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  message = error_of<InputError>([&] { create(pickled.string(), spec_with_ext()); });
-  EXPECT_NE(message.find("a torch.save() file"), std::string::npos) << message;
-}
-
-TEST(TorchScript, NewerFormatVersionNamesBothVersions) {
-  const auto good = saved("versioned");
-  const auto newer = test::with_format_version(good, temp_dir() / "newer.pt", 99);
-  const auto message = error_of<InputError>([&] { create(newer, spec_with_ext()); });
-  EXPECT_NE(message.find(newer + ": saved by a newer PyTorch"), std::string::npos) << message;
-  EXPECT_NE(message.find("format version is 99"), std::string::npos) << message;
-  EXPECT_NE(message.find(std::string("LibTorch ") + TORCH_VERSION), std::string::npos) << message;
-  EXPECT_NE(message.find(fmt::format("reads format versions {} to {}", caffe2::serialize::kMinSupportedFileFormatVersion,
-                                     caffe2::serialize::kMaxSupportedFileFormatVersion)),
-            std::string::npos)
-      << message;
-  // The same archive at the version this LibTorch writes loads: the rewrite itself is sound.
-  const auto same = test::with_format_version(good, temp_dir() / "same.pt",
-                                              caffe2::serialize::kProducedFileFormatVersion);
-  EXPECT_NO_THROW(create(same, spec_with_ext()));
 }
 
 TEST(TorchScript, WrongSignaturesAreNamed) {

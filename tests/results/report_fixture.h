@@ -74,4 +74,27 @@ inline results::ReportItem item(const std::string& id) {
   return {};
 }
 
+// Two done seeds of `j` at `base` and base + 1 %: MSE base, MAE base / 10, MAPE base / 100 (for the claims).
+inline void add_two_seeds(std::vector<results::report::JobRow>& rows, results::report::JobRow j, double base) {
+  for (int seed = 1; seed <= 2; ++seed) {
+    const double v = base * (seed == 1 ? 1.0 : 1.01);
+    auto r = j;
+    r.seed = seed;
+    r.job_id = j.group_id + std::to_string(seed);
+    r.metric[0] = v;
+    r.metric[1] = v / 10;
+    r.metric[2] = v / 100;
+    rows.push_back(r);
+  }
+}
+
+// A job of MODEL on P1 in VARIANT (Table 2's ablations; "" elsewhere) whose configuration is GROUP.
+inline results::report::JobRow variant_job(const std::string& model, const std::string& variant,
+                                           const std::string& group) {
+  auto j = job_row(model, "P1", 1, 0, 0, 0);
+  j.variant = variant;
+  j.group_id = group;
+  return j;
+}
+
 }  // namespace fufi::test

@@ -1,5 +1,6 @@
-// The claims item (report_claims.cpp, report_claims_rules.cpp): each claim holds, does not hold (a finding), or is
-// not measured, saying what is missing; a cell of several configurations is refused, never averaged.
+// The claims item (report_claims.cpp): each claim holds, does not hold (a finding), or is not measured, saying what
+// is missing; a cell of several configurations is refused, never averaged. The rules one by one:
+// test_report_claims_rules.cpp.
 #include <gtest/gtest.h>
 
 #include "report_claims.h"
@@ -12,44 +13,23 @@ using namespace fufi::results::report;
 
 namespace {
 
-// Two seeds at `base` and base + 1 %: MSE base, MAE base / 10, MAPE base / 100.
-void add_two_seeds(std::vector<JobRow>& rows, JobRow j, double base) {
-  for (int seed = 1; seed <= 2; ++seed) {
-    const double v = base * (seed == 1 ? 1.0 : 1.01);
-    auto r = j;
-    r.seed = seed;
-    r.job_id = j.group_id + std::to_string(seed);
-    r.metric[0] = v;
-    r.metric[1] = v / 10;
-    r.metric[2] = v / 100;
-    rows.push_back(r);
-  }
-}
-
-JobRow job(const std::string& model, const std::string& variant, const std::string& group) {
-  auto j = test::job_row(model, "P1", 1, 0, 0, 0);
-  j.variant = variant;
-  j.group_id = group;
-  return j;
-}
-
 SweepSet claim_sweeps() {
   SweepSet s;
   std::vector<JobRow> t1, t2, f6;
-  add_two_seeds(t1, job("plgf", "", "plgf"), 10);
-  add_two_seeds(t1, job("uno", "", "uno"), 12);
-  add_two_seeds(t1, test::naive_row("historical", "P1", 1, 0, 0, 0), 5);  // naive rows are not baselines
-  add_two_seeds(t2, job("plgf", "full", "full"), 14);
-  add_two_seeds(t2, job("plgf", "wo_film", "wo_film"), 13);  // better without FiLM: the claim fails
+  test::add_two_seeds(t1, test::variant_job("plgf", "", "plgf"), 10);
+  test::add_two_seeds(t1, test::variant_job("uno", "", "uno"), 12);
+  test::add_two_seeds(t1, test::naive_row("historical", "P1", 1, 0, 0, 0), 5);  // naive rows are not baselines
+  test::add_two_seeds(t2, test::variant_job("plgf", "full", "full"), 14);
+  test::add_two_seeds(t2, test::variant_job("plgf", "wo_film", "wo_film"), 13);  // better without FiLM: the claim fails
   // Figure 6: two configurations of PLGF at 64 channels, depth 4, that differ in the learning rate.
   for (const char* ch : {"64", "128", "192"}) {
-    auto j = job("plgf", "", std::string("w") + ch);
+    auto j = test::variant_job("plgf", "", std::string("w") + ch);
     j.channels = ch;
-    add_two_seeds(f6, j, 20);
+    test::add_two_seeds(f6, j, 20);
   }
-  auto other = job("plgf", "", "w64-lr");
+  auto other = test::variant_job("plgf", "", "w64-lr");
   other.config["lr"] = "0.001";
-  add_two_seeds(f6, other, 30);
+  test::add_two_seeds(f6, other, 30);
   s["table1"] = test::sweep_of("table1", t1);
   s["table2"] = test::sweep_of("table2_ablation", t2);
   s["fig4"] = test::absent_sweep("fig4_efficiency");

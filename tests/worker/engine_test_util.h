@@ -7,11 +7,18 @@
 #include <cstdlib>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
+#include "fufi/core/config.h"
 #include "fufi/data/synth.h"
 #include "fufi/model/layers.h"
 #include "fufi/model/registry.h"
+#include "fufi/worker/communicator.h"
+#include "fufi/worker/engine.h"
+#include "fufi/worker/records.h"
 
 namespace fufi::test {
 
@@ -85,6 +92,65 @@ inline void register_tiny_convnet() {
   add("test_tiny_convnet", false, false);
   add("test_tiny_convnet_unused", true, false);
   add("test_tiny_convnet_shared", false, true);
+}
+
+// --- engine runs on the tiny dataset (test_engine.cpp, test_train_config.cpp, test_inference.cpp, ...) -------
+
+// An empty run directory under the process's temp dir (its path; the engine creates it).
+inline std::string fresh_dir(const std::string& name) {
+  auto d = process_temp_dir("run_" + name);
+  std::filesystem::remove_all(d);
+  return d.string();
+}
+
+// A whole text file ("" when it cannot be read).
+inline std::string read(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// One local training run of `model` on the tiny dataset with `sets`, into `run_dir`.
+inline worker::RunResult train(const std::string& model, const std::vector<std::string>& sets,
+                               const std::string& run_dir, std::int64_t stop_after = -1, std::uint64_t seed = 5) {
+  worker::TrainJob job;
+  job.model = model;
+  job.data_dir = tiny_dataset("shared");
+  job.settings = Config::from_assignments(sets);
+  job.seed = seed;
+  job.run_dir = run_dir;
+  job.stop_after_epochs = stop_after;
+  worker::RunDirSink sink(run_dir);
+  auto comm = worker::make_local_communicator();
+  return worker::run_training(job, sink, *comm);
+}
+
+// A short, deterministic MSE run: 4 epochs of batches of 4 on one thread.
+inline const std::vector<std::string> kTiny{"epochs=4", "batch_size=4", "threads=1", "loss=mse"};
+
+// A copy of the tiny dataset under `name` whose files the test then edits.
+inline std::string copy_of_tiny_dataset(const std::string& name) {
+  const auto dir = process_temp_dir("data_" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(tiny_dataset("shared"), dir, std::filesystem::copy_options::recursive);
+  return dir.string();
+}
+
+// One local run on the dataset at `data`; `warnings` (if given) receives the engine's warnings.
+inline worker::RunResult train_on(const std::string& data, const std::string& model,
+                                  const std::vector<std::string>& sets, const std::string& run_dir,
+                                  bool strict = false, std::vector<std::string>* warnings = nullptr) {
+  worker::TrainJob job;
+  job.model = model;
+  job.data_dir = data;
+  job.settings = Config::from_assignments(sets);
+  job.seed = 5;
+  job.run_dir = run_dir;
+  job.strict_data = strict;
+  worker::RunDirSink sink(run_dir);
+  auto comm = worker::make_local_communicator();
+  worker::EngineCallbacks callbacks;
+  if (warnings) callbacks.on_warning = [warnings](const std::string& w) { warnings->push_back(w); };
+  return worker::run_training(job, sink, *comm, callbacks);
 }
 
 }  // namespace fufi::test

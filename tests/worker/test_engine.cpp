@@ -1,3 +1,6 @@
+// The training engine (engine.cpp): runs end to end, the run directory, determinism, resume, divergence,
+// failure classes, real data, the run-directory lock and I/O failures. Its configuration: test_train_config.cpp;
+// data checks before training: test_engine_setup.cpp; inference: test_inference.cpp; --diagnose: test_diagnosis.cpp.
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
@@ -26,38 +29,8 @@
 
 using namespace fufi;
 using namespace fufi::worker;
+using namespace fufi::test;  // the engine runs of engine_test_util.h
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string fresh_dir(const std::string& name) {
-  auto d = test::process_temp_dir("run_" + name);
-  fs::remove_all(d);
-  return d.string();
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-RunResult train(const std::string& model, const std::vector<std::string>& sets, const std::string& run_dir,
-                std::int64_t stop_after = -1, std::uint64_t seed = 5) {
-  TrainJob job;
-  job.model = model;
-  job.data_dir = test::tiny_dataset("shared");
-  job.settings = Config::from_assignments(sets);
-  job.seed = seed;
-  job.run_dir = run_dir;
-  job.stop_after_epochs = stop_after;
-  RunDirSink sink(run_dir);
-  auto comm = make_local_communicator();
-  return run_training(job, sink, *comm);
-}
-
-const std::vector<std::string> kTiny{"epochs=4", "batch_size=4", "threads=1", "loss=mse"};
-
-}  // namespace
 
 class Engine : public ::testing::Test {
  protected:
@@ -197,24 +170,6 @@ TEST_F(Engine, ResumeUnderOtherExecutionOnlyKeysContinues) {
   EXPECT_EQ(read_checkpoint_meta(parts + "/last.ckpt").job_config.get_string("threads"), "2");
 }
 
-TEST_F(Engine, ExecutionOnlyKeysAreEngineKeysAndLeaveTheIdentity) {
-  for (const auto& key : execution_only_keys()) {
-    bool known = false;
-    for (const auto& spec : train_param_specs()) known = known || spec.key == key;
-    EXPECT_TRUE(known) << key;
-  }
-  const auto a = resolve_job_settings("test_tiny_convnet", Config::from_assignments({"threads=1", "grad_overlap=true"}), 1);
-  const auto b = resolve_job_settings("test_tiny_convnet", Config::from_assignments({"threads=3", "grad_overlap=false"}), 1);
-  const auto c = resolve_job_settings("test_tiny_convnet", Config::from_assignments({"threads=1", "bf16=false", "lr=0.1"}), 1);
-  EXPECT_NE(a.resolved.canonical(), b.resolved.canonical());
-  EXPECT_EQ(checkpoint_identity(a.resolved).canonical(), checkpoint_identity(b.resolved).canonical());
-  EXPECT_NE(checkpoint_identity(a.resolved).canonical(), checkpoint_identity(c.resolved).canonical());
-  EXPECT_FALSE(is_execution_only_key("batch_size"));
-  EXPECT_FALSE(is_execution_only_key("bf16"));
-  EXPECT_FALSE(is_execution_only_key("channels_last"));
-  EXPECT_THROW(resolve_job_settings("test_tiny_convnet", Config::from_assignments({"grad_bucket_mb=0"}), 1), UsageError);
-}
-
 TEST_F(Engine, DivergenceIsReportedWithEpochAndStep) {
   auto dir = fresh_dir("diverge");
   auto r = train("test_tiny_convnet", {"epochs=3", "batch_size=4", "threads=1", "loss=mse", "lr=1e30"}, dir);
@@ -243,80 +198,6 @@ TEST_F(Engine, AnExplodingFiniteLossIsDivergedWithEpochAndStep) {
   EXPECT_THROW(resolve_job_settings("test_tiny_convnet", Config::from_assignments({"diverge_factor=-1"}), 1), UsageError);
 }
 
-namespace {
-
-// A copy of the tiny dataset under `name` whose files the test then edits.
-std::string copy_of_tiny_dataset(const std::string& name) {
-  const auto dir = test::process_temp_dir("data_" + name);
-  fs::remove_all(dir);
-  fs::copy(test::tiny_dataset("shared"), dir, fs::copy_options::recursive);
-  return dir.string();
-}
-
-RunResult train_on(const std::string& data, const std::string& model, const std::vector<std::string>& sets,
-                   const std::string& run_dir, bool strict = false, std::vector<std::string>* warnings = nullptr) {
-  TrainJob job;
-  job.model = model;
-  job.data_dir = data;
-  job.settings = Config::from_assignments(sets);
-  job.seed = 5;
-  job.run_dir = run_dir;
-  job.strict_data = strict;
-  RunDirSink sink(run_dir);
-  auto comm = make_local_communicator();
-  EngineCallbacks callbacks;
-  if (warnings) callbacks.on_warning = [warnings](const std::string& w) { warnings->push_back(w); };
-  return run_training(job, sink, *comm, callbacks);
-}
-
-}  // namespace
-
-TEST_F(Engine, AnHourOutsideTheTrainingHoursIsBadDataBeforeTraining) {
-  // Training hours 8..20; test sample 2 at hour 7: CUFAR has no head for it.
-  const auto data = copy_of_tiny_dataset("hours");
-  for (const char* split : {"train", "valid", "test"}) {
-    auto ext = data::read_npy(data + "/" + split + "/ext.npy");
-    for (std::int64_t i = 0; i < ext.shape[0]; ++i) {
-      auto& hour = ext.values[static_cast<std::size_t>(i * 7 + 5)];
-      hour = static_cast<float>(8 + i % 13);
-      if (i == 0 && std::string(split) == "train") hour = 20;
-    }
-    if (std::string(split) == "test") ext.values[2 * 7 + 5] = 7;
-    data::write_npy(data + "/" + split + "/ext.npy", ext);
-  }
-  const auto dir = fresh_dir("hours_run");
-  auto r = train_on(data, "cufar", {"channels=4", "sub_region=2", "epochs=2", "batch_size=8", "threads=1", "loss=mse"},
-                    dir);
-  ASSERT_EQ(r.status, "failed");
-  EXPECT_EQ(r.error_class, "bad_data");
-  EXPECT_EQ(exit_code_for(r), 2);
-  EXPECT_NE(r.error.find(data + "/test/ext.npy: sample 2 has hour 7, outside the training split's hours 8..20"),
-            std::string::npos)
-      << r.error;
-  EXPECT_NE(r.error.find("cufar"), std::string::npos) << r.error;
-  EXPECT_FALSE(fs::exists(dir + "/epochs.jsonl") && !read(dir + "/epochs.jsonl").empty()) << "it trained first";
-  // Models without hour heads train on the same data.
-  auto srcnn = train_on(data, "test_tiny_convnet", kTiny, fresh_dir("hours_tiny"));
-  EXPECT_EQ(srcnn.status, "done") << srcnn.error;
-}
-
-TEST_F(Engine, ExtInRawUnitsWarnsAndStrictRefuses) {
-  const auto data = copy_of_tiny_dataset("raw_ext");
-  auto ext = data::read_npy(data + "/valid/ext.npy");
-  for (std::int64_t i = 0; i < ext.shape[0]; ++i) ext.values[static_cast<std::size_t>(i * 7 + 0)] = 21.5f;  // °C
-  data::write_npy(data + "/valid/ext.npy", ext);
-  std::vector<std::string> warnings;
-  auto r = train_on(data, "test_tiny_convnet", kTiny, fresh_dir("raw_ext_run"), false, &warnings);
-  EXPECT_EQ(r.status, "done") << r.error;
-  ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find(data + "/valid/ext.npy: column 0 (temperature) ranges 21.5..21.5"), std::string::npos)
-      << warnings[0];
-  auto strict = train_on(data, "test_tiny_convnet", kTiny, fresh_dir("raw_ext_strict"), true);
-  EXPECT_EQ(strict.error_class, "bad_data");
-  EXPECT_EQ(exit_code_for(strict), 2);
-  EXPECT_NE(strict.error.find("column 0 (temperature)"), std::string::npos) << strict.error;
-}
-
 TEST_F(Engine, BadDataAndBadKeysAreClassified) {
   TrainJob job;
   job.model = "test_tiny_convnet";
@@ -332,84 +213,6 @@ TEST_F(Engine, BadDataAndBadKeysAreClassified) {
   EXPECT_NE(r2.error.find("did you mean 'epochs'"), std::string::npos) << r2.error;
   auto r3 = train("test_tiny_convnet", {"loss=dualfoca"}, fresh_dir("bad_loss"));
   EXPECT_EQ(r3.error_class, "bad_config");
-}
-
-TEST_F(Engine, InferReproducesTheTestMetrics) {
-  auto dir = fresh_dir("infer");
-  auto r = train("test_tiny_convnet", kTiny, dir);
-  ASSERT_EQ(r.status, "done") << r.error;
-  const auto data = test::tiny_dataset("shared");
-  InferenceOptions o;
-  o.checkpoint = dir + "/best.ckpt";
-  o.coarse = data + "/test/X.npy";
-  o.out = dir + "/pred.npy";
-  o.threads = 1;
-  o.batch = 3;  // a different batching than the engine's must not matter
-  // The model was built for data with external factors: inference without them is refused.
-  EXPECT_THROW(run_inference(o), fufi::UsageError);
-  o.ext = data + "/test/ext.npy";
-  auto s = run_inference(o);
-  EXPECT_LT(s.max_block_sum_error, 1e-2);
-  auto m = data::evaluate_npy_files(o.out, data + "/test/Y.npy");
-  EXPECT_NEAR(m.mse, r.test.mse, 1e-5 * r.test.mse);
-  EXPECT_NEAR(m.mae, r.test.mae, 1e-5 * r.test.mae);
-  EXPECT_NEAR(m.mape, r.test.mape, 1e-5 * r.test.mape);
-}
-
-TEST_F(Engine, LearningRateSchedules) {
-  TrainConfig c;
-  c.lr = 1.0;
-  c.lr_halve_every = 8;
-  EXPECT_DOUBLE_EQ(learning_rate_at(c, 0), 1.0);
-  EXPECT_DOUBLE_EQ(learning_rate_at(c, 7), 1.0);
-  EXPECT_DOUBLE_EQ(learning_rate_at(c, 8), 0.5);
-  EXPECT_DOUBLE_EQ(learning_rate_at(c, 17), 0.25);
-  c.lr_halve_every = 0;
-  EXPECT_DOUBLE_EQ(learning_rate_at(c, 50), 1.0);
-  c.lr_schedule = "uno";
-  EXPECT_DOUBLE_EQ(learning_rate_at(c, 0), 0.5);
-  EXPECT_DOUBLE_EQ(learning_rate_at(c, 20), 0.25);
-  EXPECT_DOUBLE_EQ(learning_rate_at(c, 45), 0.125);
-  EXPECT_DOUBLE_EQ(learning_rate_at(c, 51), 0.125 * 0.8 * 0.8);
-}
-
-TEST_F(Engine, RecipeSitsBetweenDefaultsAndUserKeys) {
-  auto s = resolve_job_settings("plgf", Config::from_assignments({"recipe=plgf", "epochs=7"}), 1);
-  EXPECT_EQ(s.train.epochs, 7);
-  EXPECT_EQ(s.train.batch_size, 20);
-  EXPECT_EQ(s.resolved.get_string("model"), "plgf");
-  EXPECT_THROW(resolve_job_settings("plgf", Config::from_assignments({"recipe=nope"}), 1), fufi::UsageError);
-}
-
-// channels_last: auto (the default, measured per job), a boolean, or a clear usage error naming the key.
-TEST_F(Engine, ChannelsLastIsAutoOrABoolean) {
-  auto resolve = [](std::vector<std::string> sets) {
-    return resolve_job_settings("srcnn", Config::from_assignments(sets), 1).train;
-  };
-  EXPECT_TRUE(resolve({}).channels_last_auto);
-  EXPECT_TRUE(resolve({"channels_last=auto"}).channels_last_auto);
-  const auto off = resolve({"channels_last=false"});
-  EXPECT_FALSE(off.channels_last_auto);
-  EXPECT_FALSE(off.channels_last);
-  fufi::test::expect_error<fufi::UsageError>([&] { resolve({"channels_last=maybe"}); },
-                                             {"channels_last", "'maybe'"});
-}
-
-// A model's own defaults for engine keys (its recipe "defaults", e.g. PLGF's scaling=train_max) sit under the
-// named recipe and the user's keys; fixed scalers set above them mean fixed scaling; other models keep the
-// engine's defaults.
-TEST_F(Engine, ModelDefaultsSitUnderRecipeAndUserKeys) {
-  auto resolve = [](const std::string& model, std::vector<std::string> sets) {
-    return resolve_job_settings(model, Config::from_assignments(sets), 1).train;
-  };
-  EXPECT_EQ(resolve("plgf", {}).scaling, "train_max");
-  EXPECT_EQ(resolve("plgf", {"recipe=plgf"}).scaling, "train_max");
-  EXPECT_EQ(resolve("plgf", {"scaling=fixed"}).scaling, "fixed");
-  const auto fixed = resolve("plgf", {"scaler_x=50"});
-  EXPECT_EQ(fixed.scaling, "fixed");
-  EXPECT_DOUBLE_EQ(fixed.scaler_x, 50);
-  EXPECT_EQ(resolve("urbanfm", {}).scaling, "fixed");
-  EXPECT_EQ(resolve_job_settings("plgf", Config{}, 1).resolved.get_string("scaling"), "train_max");
 }
 
 TEST_F(Engine, TrainsOnRealBikeNYCWithTwoChannelsAndNoExt) {
@@ -470,37 +273,6 @@ TEST_F(Engine, ChronologicalSplitOfASevenOneTwoDatasetChangesNothing) {
   EXPECT_EQ(release.test.mse, resplit.test.mse);
   auto bad = train("test_tiny_convnet", {"epochs=1", "split=8:1:1"}, fresh_dir("split_bad"));
   EXPECT_EQ(bad.error_class, "bad_config");
-}
-
-// --diagnose: the first steps' lines with gradient norms per module and the N2 probe.
-TEST_F(Engine, DiagnosisRecordsTheFirstSteps) {
-  auto dir = fresh_dir("diagnose");
-  TrainJob job;
-  job.model = "test_tiny_convnet";
-  job.data_dir = test::tiny_dataset("shared");
-  job.settings = Config::from_assignments({"epochs=1", "batch_size=4", "threads=1", "loss=mse"});
-  job.run_dir = dir;
-  job.diagnose_path = dir + "/diagnose.jsonl";
-  job.diagnose_steps = 3;
-  fs::create_directories(dir);
-  RunDirSink sink(dir);
-  auto comm = make_local_communicator();
-  auto r = run_training(job, sink, *comm);
-  ASSERT_EQ(r.status, "done") << r.error;
-  std::ifstream in(job.diagnose_path);
-  std::string line;
-  int lines = 0;
-  while (std::getline(in, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j["reason"] == "first") {
-      EXPECT_EQ(j["global_step"].get<int>(), lines);
-      EXPECT_GT(j["grad_norm"]["c1.weight"].get<double>(), 0.0) << line;
-      EXPECT_GE(j["probe"]["n2.zero_fraction"].get<double>(), 0.0) << line;
-      EXPECT_TRUE(j["probe"].contains("n2.min_block_sum")) << line;
-      ++lines;
-    }
-  }
-  EXPECT_EQ(lines, 3);
 }
 
 // Issue #20: one writer per run directory. While another process holds RUN_DIR/.lock the job fails with

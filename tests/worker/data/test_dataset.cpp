@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
+#include <string>
 #include <limits>
 
 #include "fufi/core/error.h"
@@ -17,7 +19,8 @@ namespace {
 class DatasetDir : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("fufi_ds_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    root_ = fs::temp_directory_path() / ("fufi_ds_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+                                          std::to_string(::getpid()));  // unique per process: test runs may overlap
     fs::remove_all(root_);
   }
   void TearDown() override { fs::remove_all(root_); }

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
+#include <string>
 
 #include "fufi/core/error.h"
 #include "fufi/data/metrics.h"
@@ -51,7 +53,7 @@ TEST(Metrics, BatchesMergeToTheGlobalMean) {
 TEST(Metrics, EmptyIsZero) { EXPECT_EQ(MetricAccumulator().result().count, 0u); }
 
 TEST(Metrics, EvaluateFilesChecksShapes) {
-  auto dir = std::filesystem::temp_directory_path() / "fufi_metrics_test";
+  auto dir = std::filesystem::temp_directory_path() / ("fufi_metrics_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::vector<float> p{1, 2, 5, 9}, y{0, 4, 5, 6};
   write_npy((dir / "p.npy").string(), {1, 1, 2, 2}, p.data());

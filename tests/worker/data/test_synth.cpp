@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <string>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -209,7 +211,8 @@ TEST(Synth, DeterministicPerSeedAndIndependentOfThreads) {
 
 TEST(Synth, SameSeedWritesSameBytes) {
   namespace fs = std::filesystem;
-  auto d1 = fs::temp_directory_path() / "fufi_synth_a", d2 = fs::temp_directory_path() / "fufi_synth_b";
+  const auto pid = std::to_string(::getpid());  // unique per process: test runs may overlap
+  auto d1 = fs::temp_directory_path() / ("fufi_synth_a_" + pid), d2 = fs::temp_directory_path() / ("fufi_synth_b_" + pid);
   auto o = small(40);
   write_synth_dataset(d1.string(), o);
   write_synth_dataset(d2.string(), o);

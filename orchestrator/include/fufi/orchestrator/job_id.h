@@ -9,11 +9,12 @@
 #include <string_view>
 
 #include "fufi/core/config.h"
+#include "fufi/core/sha256.h"
 
 namespace fufi::orchestrator {
 
-// Lower-case hex SHA-256 (OpenSSL EVP).
-std::string sha256_hex(std::string_view bytes);
+// Lower-case hex SHA-256: core's, the same function that hashes TorchScript model files (fufi/core/sha256.h).
+using fufi::sha256_hex;
 
 // The canonical text a job id hashes ("fufi-job-v2\ndata=...\ntask=...\nkey=value\n..."). Execution-only keys
 // (worker::is_execution_only_key: threads, device, ...) are left out; `with_seed` = false gives the text of
@@ -30,9 +31,6 @@ class ConfigurationIdentity {
  public:
   // `resolved`: the configuration's resolved keys; a "seed" key in it is ignored.
   ConfigurationIdentity(const std::string& data_identity, const std::string& task, const Config& resolved);
-  ~ConfigurationIdentity();
-  ConfigurationIdentity(const ConfigurationIdentity&) = delete;
-  ConfigurationIdentity& operator=(const ConfigurationIdentity&) = delete;
 
   // sha256_hex(job_identity_text(..., with_seed = false)).
   const std::string& group_id() const { return group_id_; }
@@ -40,8 +38,7 @@ class ConfigurationIdentity {
   std::string job_id(std::uint64_t seed) const;
 
  private:
-  struct Digest;
-  std::unique_ptr<Digest> prefix_;  // the SHA-256 state after the lines before "seed="
+  Sha256 prefix_;  // the SHA-256 state after the lines before "seed="
   std::string suffix_;              // the lines after the seed's
   std::string group_id_;
 };

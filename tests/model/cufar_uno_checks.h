@@ -1,24 +1,28 @@
-// CUFAR and UNO: exact reference parameter counts, hour-specific heads (offset, slots, range errors),
-// shapes with and without ext, the N2 constraint and its zero-block quirk, backward, a few training
-// steps with MSE and with the DualFocal plug-in.
+#pragma once
+// Shared by the tests of CUFAR (test_cufar.cpp) and UNO (test_uno.cpp), which builds on CUFAR's code: TaxiBJ's
+// hour-head spec, small configurations, synthetic batches, a few Adam steps, and the checks both models pass
+// (shape and constraint, safe_n2, no-ext data, hour heads and their range error, gradients, training with MSE
+// and with DualFocal), each run by the model's own test file.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fufi/core/error.h"
 #include "fufi/model.h"
 #include "fufi/model/losses.h"
 
+namespace fufi::test::cufar_uno {
+
 using namespace fufi::model;
 
-namespace {
-
-fufi::Config with(std::vector<std::string> items) { return fufi::Config::from_assignments(items, "test"); }
+inline fufi::Config with(std::vector<std::string> items) { return fufi::Config::from_assignments(items, "test"); }
 
 // TaxiBJ's hour-head configuration: hours 7..21, slot = hour - 7, 15 slots.
-DataSpec taxibj_spec(std::int64_t h = 32, std::int64_t w = 32, std::int64_t upscale = 4) {
+inline DataSpec taxibj_spec(std::int64_t h = 32, std::int64_t w = 32, std::int64_t upscale = 4) {
   DataSpec spec;
   spec.coarse_h = h;
   spec.coarse_w = w;
@@ -30,19 +34,19 @@ DataSpec taxibj_spec(std::int64_t h = 32, std::int64_t w = 32, std::int64_t upsc
 }
 
 // Small sizes for everything that runs a forward pass.
-const fufi::Config& small_config(const std::string& model) {
+inline const fufi::Config& small_config(const std::string& model) {
   static const auto cufar = with({"channels=8", "sub_region=2"});
   static const auto uno = with({"channels=8", "edsr_channels=8", "edsr_blocks=2", "attn_heads=2"});
   return model == "cufar" ? cufar : uno;
 }
 
 // A small model with safe_n2 (every block keeps its coarse value).
-std::shared_ptr<FufiModel> small_safe_model(const std::string& name, const DataSpec& spec) {
+inline std::shared_ptr<FufiModel> small_safe_model(const std::string& name, const DataSpec& spec) {
   return ModelRegistry::instance().create(name, spec, small_config(name).merged_with(with({"safe_n2=true"})));
 }
 
 // Raw 7-column TaxiBJ ext rows with the given hours.
-torch::Tensor ext_rows(const std::vector<float>& hours) {
+inline torch::Tensor ext_rows(const std::vector<float>& hours) {
   const auto n = static_cast<std::int64_t>(hours.size());
   auto ext = torch::zeros({n, ext_col::kCount});
   ext.select(1, ext_col::kTemperature).uniform_(0, 1);
@@ -59,21 +63,21 @@ struct Batch {
   torch::Tensor coarse, fine, ext;
 };
 // Integer, zero-inflated, heavy-tailed fine maps on a fixed layout; coarse = exact block sums.
-Batch synthetic_batch(const DataSpec& spec, const std::vector<float>& hours) {
+inline Batch synthetic_batch(const DataSpec& spec, const std::vector<float>& hours) {
   const auto n = static_cast<std::int64_t>(hours.size());
   auto layout = torch::rand({1, spec.flow_channels, spec.fine_h(), spec.fine_w()}).pow(3) * 8.0;
   auto fine = torch::floor(layout * torch::empty({n, spec.flow_channels, spec.fine_h(), spec.fine_w()}).exponential_(1.0));
   return {block_sum(fine, spec.upscale), fine, spec.has_ext() ? ext_rows(hours) : torch::Tensor()};
 }
 
-double loss_on(FufiModel& model, const Batch& b, const std::function<torch::Tensor(torch::Tensor, torch::Tensor)>& loss) {
+inline double loss_on(FufiModel& model, const Batch& b, const std::function<torch::Tensor(torch::Tensor, torch::Tensor)>& loss) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(99);  // identical dropout masks in every evaluation
   return loss(model.forward({b.coarse, b.ext}).fine, b.fine).item<double>();
 }
 
 // Adam, `steps` steps on one batch in train mode; returns the loss before and after.
-std::pair<double, double> train_steps(FufiModel& model, const Batch& b, int steps, double lr,
+inline std::pair<double, double> train_steps(FufiModel& model, const Batch& b, int steps, double lr,
                                       const std::function<torch::Tensor(torch::Tensor, torch::Tensor)>& loss) {
   model.train();
   const double before = loss_on(model, b, loss);
@@ -86,42 +90,12 @@ std::pair<double, double> train_steps(FufiModel& model, const Batch& b, int step
   return {before, loss_on(model, b, loss)};
 }
 
-const auto kMse = [](torch::Tensor p, torch::Tensor t) { return torch::mse_loss(p, t); };
+inline const auto kMse = [](torch::Tensor p, torch::Tensor t) { return torch::mse_loss(p, t); };
 
-}  // namespace
+// ---------------------------------------------------------------- what both models pass
 
-// --- parameter counts (full size: instantiated only here) ---------------------------------------
-
-TEST(Cufar, ParameterCountMatchesTheReference) {
-  auto model = ModelRegistry::instance().create("cufar", taxibj_spec(), {});
-  EXPECT_EQ(count_parameters(*model), 40359197);
-}
-
-TEST(Uno, ParameterCountMatchesTheReference) {
-  // Includes EDSR's 24 frozen MeanShift parameters and the unused shared head time_my.
-  auto model = ModelRegistry::instance().create("uno", taxibj_spec(), {});
-  EXPECT_EQ(count_parameters(*model), 117913472);
-}
-
-TEST(CufarUno, ReferenceRecipes) {
-  auto& registry = ModelRegistry::instance();
-  const auto& cufar = registry.get("cufar").recipes.at("reference");
-  EXPECT_EQ(cufar.get_string("loss"), "mse");
-  EXPECT_DOUBLE_EQ(cufar.get_double("adam_beta2"), 0.9);  // the reference passes b1 twice
-  EXPECT_EQ(cufar.get_int("lr_halve_every"), 0);
-  const auto& uno = registry.get("uno").recipes.at("reference");
-  EXPECT_EQ(uno.get_string("loss"), "smooth_l1");
-  EXPECT_EQ(uno.get_string("lr_schedule"), "uno");
-  EXPECT_EQ(uno.get_int("epochs"), 60);
-}
-
-// --- forward: shapes, constraint, hour heads ------------------------------------------------------
-
-class CufarUnoModels : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(CufarUnoModels, ShapeAndConstraintWithExt) {
+inline void ShapeAndConstraintWithExt(const std::string& name) {
   torch::manual_seed(10);
-  const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);
   auto model = ModelRegistry::instance().create(name, spec, small_config(name));
   auto b = synthetic_batch(spec, {7, 12, 21});
@@ -138,9 +112,8 @@ TEST_P(CufarUnoModels, ShapeAndConstraintWithExt) {
   EXPECT_GT(kept.to(torch::kFloat32).mean().item<float>(), 0.5f) << name;
 }
 
-TEST_P(CufarUnoModels, SafeN2KeepsEveryBlock) {
+inline void SafeN2KeepsEveryBlock(const std::string& name) {
   torch::manual_seed(11);
-  const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);
   auto model = small_safe_model(name, spec);
   auto b = synthetic_batch(spec, {8, 9});
@@ -148,10 +121,9 @@ TEST_P(CufarUnoModels, SafeN2KeepsEveryBlock) {
   EXPECT_TRUE(torch::allclose(block_sum(out, 4), b.coarse, 1e-4, 1e-4)) << name;
 }
 
-TEST_P(CufarUnoModels, WithoutExtAnyChannelCountAndUpscale) {
+inline void WithoutExtAnyChannelCountAndUpscale(const std::string& name) {
   // BikeNYC-like: 2 flow channels, 8×4 coarse, ×2, no ext (one shared output head).
   torch::manual_seed(12);
-  const auto name = GetParam();
   DataSpec spec;
   spec.flow_channels = 2;
   spec.coarse_h = 8;
@@ -166,9 +138,8 @@ TEST_P(CufarUnoModels, WithoutExtAnyChannelCountAndUpscale) {
   EXPECT_TRUE((((sums - b.coarse).abs() <= 1e-3 * b.coarse) | (sums.abs() < 1e-6)).all().item<bool>()) << name;
 }
 
-TEST_P(CufarUnoModels, HeadsAreChosenByHour) {
+inline void HeadsAreChosenByHour(const std::string& name) {
   torch::manual_seed(13);
-  const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);
   auto model = small_safe_model(name, spec);
   model->eval();
@@ -184,9 +155,8 @@ TEST_P(CufarUnoModels, HeadsAreChosenByHour) {
   EXPECT_FALSE(torch::allclose(different[1], same[1], 1e-4, 1e-4));
 }
 
-TEST_P(CufarUnoModels, HourOutsideTheHeadsIsABadDataErrorNamingIt) {
+inline void HourOutsideTheHeadsIsABadDataErrorNamingIt(const std::string& name) {
   torch::manual_seed(14);
-  const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);  // hours 7..21
   auto model = ModelRegistry::instance().create(name, spec, small_config(name));
   auto b = synthetic_batch(spec, {12, 22});
@@ -205,9 +175,8 @@ TEST_P(CufarUnoModels, HourOutsideTheHeadsIsABadDataErrorNamingIt) {
   EXPECT_NO_THROW(model->forward({b.coarse, ext_rows({0, 23})}));
 }
 
-TEST_P(CufarUnoModels, BackwardReachesTheUsedParameters) {
+inline void BackwardReachesTheUsedParameters(const std::string& name) {
   torch::manual_seed(15);
-  const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);
   auto model = ModelRegistry::instance().create(name, spec, small_config(name));
   auto b = synthetic_batch(spec, {7, 10});
@@ -228,9 +197,8 @@ TEST_P(CufarUnoModels, BackwardReachesTheUsedParameters) {
   }
 }
 
-TEST_P(CufarUnoModels, AFewAdamStepsLowerTheMseLoss) {
+inline void AFewAdamStepsLowerTheMseLoss(const std::string& name) {
   torch::manual_seed(16);
-  const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);
   auto model = ModelRegistry::instance().create(name, spec, small_config(name));
   auto b = synthetic_batch(spec, {7, 11, 16, 20});
@@ -238,9 +206,8 @@ TEST_P(CufarUnoModels, AFewAdamStepsLowerTheMseLoss) {
   EXPECT_LT(after, 0.9 * before) << name << ": " << before << " -> " << after;
 }
 
-TEST_P(CufarUnoModels, DualFocalPlugsIn) {
+inline void DualFocalPlugsIn(const std::string& name) {
   torch::manual_seed(17);
-  const auto name = GetParam();
   auto spec = taxibj_spec(8, 8, 4);
   auto model = ModelRegistry::instance().create(name, spec, small_config(name));
   auto dualfocal = make_loss("dualfocal", fufi::Config{}, 1.0);
@@ -251,31 +218,4 @@ TEST_P(CufarUnoModels, DualFocalPlugsIn) {
   EXPECT_LT(after, 0.95 * before) << name << ": " << before << " -> " << after;
 }
 
-INSTANTIATE_TEST_SUITE_P(Baselines, CufarUnoModels, ::testing::Values("cufar", "uno"));
-
-// --- configuration errors -------------------------------------------------------------------------
-
-TEST(Cufar, SubRegionMustDivideTheGrid) {
-  try {
-    ModelRegistry::instance().create("cufar", taxibj_spec(10, 10, 4), with({"channels=8", "sub_region=4"}));
-    FAIL();
-  } catch (const fufi::UsageError& e) {
-    EXPECT_NE(e.message().find("sub_region 4"), std::string::npos) << e.message();
-  }
-}
-
-TEST(Uno, AttentionHeadsMustDivideTheEncoderWidth) {
-  EXPECT_THROW(ModelRegistry::instance().create("uno", taxibj_spec(8, 8, 4),
-                                                with({"channels=8", "edsr_channels=10", "attn_heads=4"})),
-               fufi::UsageError);
-  EXPECT_THROW(ModelRegistry::instance().create("uno", taxibj_spec(8, 8, 4), with({"channels=7"})), fufi::UsageError);
-}
-
-TEST(CufarUno, HeadsFollowTheFeatureWidth) {
-  // The reference hard-codes the heads to 2·128 inputs; fufi's read 2·channels (conv3 → C, + bias).
-  auto spec = taxibj_spec(8, 8, 4);
-  auto model = ModelRegistry::instance().create("cufar", spec, small_config("cufar"));
-  EXPECT_EQ(model->named_parameters()["time_conv.0.weight"].sizes(), (std::vector<std::int64_t>{1, 16, 3, 3}));
-  model = ModelRegistry::instance().create("uno", spec, small_config("uno"));
-  EXPECT_EQ(model->named_parameters()["time_my.weight"].sizes(), (std::vector<std::int64_t>{1, 16, 3, 3}));
-}
+}  // namespace fufi::test::cufar_uno
