@@ -13,6 +13,8 @@
 #include "fufi/model/torchscript.h"
 #include "torchscript_test_util.h"
 
+using fufi::test::error_of;
+
 using namespace fufi;
 using namespace fufi::model;
 namespace fs = std::filesystem;
@@ -46,21 +48,6 @@ std::string saved(const std::string& name, const test::TinyScriptOptions& o = {}
 
 std::shared_ptr<FufiModel> create(const std::string& path, const DataSpec& spec, const std::vector<std::string>& sets = {}) {
   return ModelRegistry::instance().create("torchscript:" + path, spec, Config::from_assignments(sets));
-}
-
-// The message of the fufi::Error that `f` throws, with its kind checked; "" (and a test failure) otherwise.
-template <class Kind, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Kind& e) {
-    return e.message();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "another exception: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
 }
 
 torch::Tensor ext_batch(std::int64_t b) {

@@ -19,6 +19,8 @@
 #include "torchscript_file.h"
 #include "torchscript_test_util.h"
 
+using fufi::test::error_of;
+
 using namespace fufi;
 using namespace fufi::model;
 namespace fs = std::filesystem;
@@ -52,21 +54,6 @@ std::string bytes_of(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-// The message of the fufi::Error that `f` throws, with its kind checked; "" (and a test failure) otherwise.
-template <class Kind, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Kind& e) {
-    return e.message();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "another exception: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
 }
 
 }  // namespace

@@ -1,16 +1,34 @@
 #pragma once
 // TorchScript modules built in C++ (torch::jit::Module, define() with TorchScript source), so that the tests
 // of "torchscript:" models need no Python. Shared by tests/model, tests/worker and the CLI tests' fixture tool.
+#include <gtest/gtest.h>
 #include <caffe2/serialize/inline_container.h>
 #include <torch/script.h>
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
 
 namespace fufi::test {
+
+// The message of the fufi::Error that `f` throws, with its kind checked; "" (and a test failure) otherwise.
+template <class Kind, class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Kind& e) {
+    return e.message();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "another exception: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "no exception";
+  return "";
+}
+
 
 struct TinyScriptOptions {
   std::int64_t channels = 1;  // C
