@@ -26,6 +26,9 @@ expect 0 "jobs_per_s" "$FUFI" bench orchestrator --jobs 5
 expect 2 "needs a new database" "$FUFI" bench orchestrator --jobs 5 --db "$WORK/bench_orch.db"
 expect 2 "--jobs" "$FUFI" bench orchestrator --jobs 0
 expect 2 "--format" "$FUFI" bench orchestrator --jobs 5 --format xml
+# --profile and --grad-mode: bad values are usage errors naming the option.
+expect 2 "--profile: must be >= 0" "$FUFI" bench train --model srcnn --set channels=8 --profile -1
+expect 2 "--grad-mode: unknown mode 'fast'" "$FUFI" bench infer --model srcnn --set channels=8 --grad-mode fast
 
 # --- bench train --dp and the overlap keys: bad values name the option or key (exit 2)
 expect 2 "--dp: unknown mode 'bogus'" "$FUFI" bench train --model srcnn --dp bogus --steps 1
