@@ -7,6 +7,8 @@
 #include "fufi/core/error.h"
 #include "fufi/model.h"
 
+namespace fufi_test_bench {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::bench;
 
@@ -83,3 +85,5 @@ TEST(Bench, BadOptionsAreUsageErrorsNamingThem) {
   test::expect_error<UsageError>([&] { bench_train(naive); }, "model 'uniform' has nothing to train");
   test::expect_error<UsageError>([&] { bench_train(tiny("srcnnn")); }, "did you mean 'srcnn'");
 }
+
+}  // namespace fufi_test_bench

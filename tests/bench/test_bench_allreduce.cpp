@@ -6,6 +6,8 @@
 #include "fufi/bench/bench.h"
 #include "fufi/core/error.h"
 
+namespace fufi_test_bench_allreduce {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::bench;
 
@@ -33,3 +35,5 @@ TEST(BenchAllreduce, OneRankReportsOnePointPerSizeAndNamesABadBackend) {
   test::expect_error<UsageError>([] { bench_allreduce("gloo", {4096}, 1, 0); }, {"--backend", "unknown backend 'gloo'"});
   test::expect_error<UsageError>([] { bench_allreduce("mpi", {2}, 1, 0); }, {"--bytes", "at least 4 bytes"});
 }
+
+}  // namespace fufi_test_bench_allreduce

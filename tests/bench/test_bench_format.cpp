@@ -9,6 +9,8 @@
 
 #include "fufi/bench/bench.h"
 
+namespace fufi_test_bench_format {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::bench;
 
 namespace {
@@ -99,3 +101,5 @@ TEST(BenchFormat, InferAndAllreducePoints) {
   EXPECT_DOUBLE_EQ(j["points"][0]["time_ms_median"].get<double>(), 0.5);
   EXPECT_NE(to_table(ar).find("all-reduce (mpi, 2 ranks)"), std::string::npos);
 }
+
+}  // namespace fufi_test_bench_format

@@ -9,6 +9,8 @@
 #include "fufi/bench/op_profile.h"
 #include "fufi/core/error.h"
 
+namespace fufi_test_op_profile {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 
 TEST(OpProfile, AttributesAConvolutionsTimeToItsKernelAndSelfTimesNest) {
@@ -63,3 +65,5 @@ TEST(OpProfile, TableListsTheOperatorsAndTheirTotal) {
   EXPECT_NE(table.find("| aten::mkldnn_convolution | 6.00 | 60.0 % | 4 |"), std::string::npos) << table;
   EXPECT_NE(table.find("| (the listed operators) | 7.00 | 70.0 % | |"), std::string::npos) << table;
 }
+
+}  // namespace fufi_test_op_profile

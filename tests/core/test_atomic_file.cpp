@@ -18,6 +18,8 @@
 #include "fufi/core/atomic_file.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_atomic_file {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 namespace fs = std::filesystem;
 using fufi::append_to_file;
 using fufi::write_file_atomically;
@@ -218,3 +220,5 @@ TEST(AtomicFile, ASymlinkIsWrittenThroughNeverReplaced) {
                                              {dangling, "symlink"});
   EXPECT_TRUE(fs::is_symlink(dangling));
 }
+
+}  // namespace fufi_test_atomic_file

@@ -5,6 +5,8 @@
 
 #include "fufi/core/version.h"
 
+namespace fufi_test_build_info {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 TEST(RuntimeLibraries, MallocIsProvidedByANamedLibrary) {
   const auto name = fufi::malloc_library();
   // The test binary does not link tcmalloc: glibc's malloc (or whatever LD_PRELOAD put first).
@@ -19,3 +21,5 @@ TEST(Version, LineNamesVersionAndTorch) {
   EXPECT_NE(line.find(fufi::version()), std::string::npos);
   EXPECT_NE(line.find("torch"), std::string::npos);
 }
+
+}  // namespace fufi_test_build_info

@@ -3,6 +3,8 @@
 #include "fufi/core/config.h"
 #include "fufi/core/error.h"
 
+namespace fufi_test_config {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using fufi::Config;
 
 TEST(Config, ParsesAssignmentsAndTypes) {
@@ -60,3 +62,5 @@ TEST(Config, CanonicalNumber) {
   EXPECT_EQ(fufi::canonical_number(0.0003), "0.0003");
   EXPECT_EQ(fufi::canonical_number(-2.5), "-2.5");
 }
+
+}  // namespace fufi_test_config

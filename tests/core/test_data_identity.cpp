@@ -3,6 +3,8 @@
 
 #include "fufi/core/data_identity.h"
 
+namespace fufi_test_data_identity {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using fufi::DataIdentity;
 
 TEST(DataIdentity, SyntheticTextRoundTrips) {
@@ -42,3 +44,5 @@ TEST(DataIdentity, RootsAndOlderOrForeignTexts) {
   EXPECT_FALSE(DataIdentity::parse("synthetic:seed=1"));
   EXPECT_FALSE(DataIdentity::parse("/data/TaxiBJ"));
 }
+
+}  // namespace fufi_test_data_identity

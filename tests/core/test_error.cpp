@@ -2,6 +2,8 @@
 
 #include "fufi/core/error.h"
 
+namespace fufi_test_error {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 TEST(Error, CarriesKindExitCodeAndLocation) {
   try {
     FUFI_THROW(InputError, "{}: bad magic", "X.npy");
@@ -31,3 +33,5 @@ TEST(Error, WhatIncludesTheMessage) {
   EXPECT_STREQ(e.what(), "--only: unknown name");
   EXPECT_EQ(e.where(), "x.cpp:1");
 }
+
+}  // namespace fufi_test_error

@@ -11,6 +11,8 @@
 #include "fufi/core/file_lock.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_file_lock {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using fufi::FileLock;
 
 TEST(FileLock, OneHolderAtATimeAndTheOtherLearnsWho) {
@@ -60,3 +62,5 @@ TEST(FileLock, ALockFileInAMissingDirectoryIsAnInputErrorNamingIt) {
     EXPECT_NE(std::string(e.what()).find("must exist and be writable"), std::string::npos) << e.what();
   }
 }
+
+}  // namespace fufi_test_file_lock

@@ -5,6 +5,8 @@
 
 #include "fufi/core/json.h"
 
+namespace fufi_test_json {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using fufi::EpochRecord;
 using fufi::FlowMetrics;
 using fufi::JobSpec;
@@ -87,3 +89,5 @@ TEST(Json, CompactTextReplacesBytesThatAreNotUtf8) {
   EXPECT_EQ(fufi::compact_json(j), "{\"error\":\"bad \xEF\xBF\xBD byte\"}");
   EXPECT_THROW((void)j.dump(), json::exception);
 }
+
+}  // namespace fufi_test_json

@@ -7,6 +7,8 @@
 
 #include "fufi/core/sha256.h"
 
+namespace fufi_test_sha256 {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 TEST(Sha256, KnownVectors) {
   EXPECT_EQ(fufi::sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(fufi::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -45,3 +47,5 @@ TEST(Sha256, PiecesAndCopiesHashAsTheConcatenation) {
   EXPECT_EQ(prefix.hex(), fufi::sha256_hex("fufi-job-v2\ntask=P1\n")) << "copies left the original as it was";
   EXPECT_EQ(fufi::Sha256().hex(), fufi::sha256_hex(""));
 }
+
+}  // namespace fufi_test_sha256

@@ -5,6 +5,8 @@
 #include "fufi/core/error.h"
 #include "fufi/core/status.h"
 
+namespace fufi_test_status {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 
 TEST(Status, ErrorClassesRoundTripThroughText) {
@@ -65,3 +67,5 @@ TEST(Status, AJobsExitCodeFollowsItsStatusAndClass) {
   EXPECT_EQ(exit_code(JobStatus::Failed, ErrorClass::Diverged), 1);
   EXPECT_EQ(exit_code(JobStatus::Failed, ErrorClass::None), 1);  // a failure without a class is still a failure
 }
+
+}  // namespace fufi_test_status

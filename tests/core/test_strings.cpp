@@ -3,6 +3,8 @@
 
 #include "fufi/core/strings.h"
 
+namespace fufi_test_strings {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 TEST(Strings, EditDistanceAndNearest) {
   EXPECT_EQ(fufi::edit_distance("kitten", "sitting"), 3u);
   EXPECT_EQ(fufi::nearest_name("urbnfm", {"urbanfm", "uno", "plgf"}), "urbanfm");
@@ -18,3 +20,5 @@ TEST(Strings, TrimLowerJoinAndSuggestions) {
   EXPECT_EQ(fufi::did_you_mean("tabel1", {"table1", "fig4"}), " (did you mean 'table1'?)");
   EXPECT_EQ(fufi::did_you_mean("zzzzzz", {"table1", "fig4"}), "");
 }
+
+}  // namespace fufi_test_strings

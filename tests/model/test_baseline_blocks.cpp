@@ -9,6 +9,8 @@
 #include "fufi/model.h"
 #include "fufi/model/baseline_blocks.h"
 
+namespace fufi_test_baseline_blocks {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 namespace {
@@ -176,3 +178,5 @@ TEST(BaselineBlocks, EachSampleGoesThroughTheHeadOfItsSlot) {
   EXPECT_TRUE(torch::equal(out[1], torch::full({1, 2, 2}, 1.0f)));
   EXPECT_TRUE(torch::equal(out[2], torch::full({1, 2, 2}, 2.0f)));
 }
+
+}  // namespace fufi_test_baseline_blocks

@@ -10,6 +10,8 @@
 #include "fufi/core/error.h"
 #include "fufi/model/batch_norm.h"
 
+namespace fufi_test_batch_norm {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 namespace {
@@ -90,3 +92,5 @@ TEST(BatchNorm, PrettyPrintNamesItsOptions) {
   BatchNorm2d(torch::nn::BatchNormOptions(5).momentum(c10::nullopt))->pretty_print(out);
   EXPECT_EQ(out.str(), "fufi::model::BatchNorm2d(5, eps=1e-05, momentum=None, affine=true, track_running_stats=true)");
 }
+
+}  // namespace fufi_test_batch_norm

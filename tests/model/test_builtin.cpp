@@ -10,6 +10,8 @@
 #include "fufi/model.h"
 #include "fufi/model/builtin.h"
 
+namespace fufi_test_builtin {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 namespace {
@@ -64,3 +66,5 @@ TEST(Builtin, RegisteringTwiceIsAnErrorNamingTheModel) {
     EXPECT_NE(e.message().find("model 'uniform' registered twice"), std::string::npos) << e.message();
   }
 }
+
+}  // namespace fufi_test_builtin

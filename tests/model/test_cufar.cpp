@@ -4,6 +4,8 @@
 
 #include "cufar_uno_checks.h"
 
+namespace fufi_test_cufar {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 using namespace fufi::test::cufar_uno;
 
@@ -46,3 +48,5 @@ TEST(Cufar, HeadsFollowTheFeatureWidth) {
   auto model = ModelRegistry::instance().create("cufar", taxibj_spec(8, 8, 4), small_config("cufar"));
   EXPECT_EQ(model->named_parameters()["time_conv.0.weight"].sizes(), (std::vector<std::int64_t>{1, 16, 3, 3}));
 }
+
+}  // namespace fufi_test_cufar

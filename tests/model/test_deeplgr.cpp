@@ -4,6 +4,8 @@
 
 #include "urban_family_checks.h"
 
+namespace fufi_test_deeplgr {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 using namespace fufi::test::urban_family;
 using fufi::Config;
@@ -50,3 +52,5 @@ TEST(DeepLGR, ZeroSeBlocksIsAnIdentityBody) {
   auto model = ModelRegistry::instance().create("deeplgr", spec, Config::from_assignments({"channels=16", "se_blocks=0"}));
   EXPECT_EQ(model->forward({batch.coarse, batch.ext}).fine.sizes(), batch.fine.sizes());
 }
+
+}  // namespace fufi_test_deeplgr

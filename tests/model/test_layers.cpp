@@ -6,6 +6,8 @@
 #include "fufi/model.h"
 #include "fufi/model/layers.h"
 
+namespace fufi_test_layers {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 TEST(Layers, BlockSumAddsEachBlockAndUpsampledBroadcastsIt) {
@@ -89,3 +91,5 @@ TEST(Layers, ExtEmbeddingConcatenatesEmbeddingsAndTheContinuousColumns) {
   EXPECT_TRUE(torch::equal(out.slice(1, 5, 8)[0], params["weather.weight"][2]));
   EXPECT_TRUE(torch::equal(out.slice(1, 8, 12), ext.slice(1, 0, 4)));
 }
+
+}  // namespace fufi_test_layers

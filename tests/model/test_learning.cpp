@@ -10,6 +10,8 @@
 #include "fufi/model/layers.h"
 #include "fufi/model/registry.h"
 
+namespace fufi_test_learning {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::model;
 
@@ -82,3 +84,5 @@ TEST(Learning, EveryTrainableModelFitsOneFixedBatch) {
     EXPECT_LT(last, 0.1 * first) << name << ": training loss " << first << " -> " << last << " in 300 steps";
   }
 }
+
+}  // namespace fufi_test_learning

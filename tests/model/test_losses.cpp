@@ -8,6 +8,8 @@
 #include "fufi/core/strings.h"
 #include "fufi/model/losses.h"
 
+namespace fufi_test_losses {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 namespace {
@@ -211,3 +213,5 @@ TEST(Losses, FocalGranularityAndDetachSwitches) {
               1e-9);
   EXPECT_THROW(make_loss("dualfocal", cfg({"loss_focal=region"}), 1.0), fufi::UsageError);
 }
+
+}  // namespace fufi_test_losses

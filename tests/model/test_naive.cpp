@@ -9,6 +9,8 @@
 #include "fufi/core/error.h"
 #include "fufi/model.h"
 
+namespace fufi_test_naive {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 namespace {
@@ -278,3 +280,5 @@ TEST(Uniform, SpreadsEachCoarseCellEvenly) {
   EXPECT_FLOAT_EQ(y[0][0][3][5].item<float>(), 5.0f * 2.0f / 4.0f);
   EXPECT_TRUE(torch::allclose(block_sum(y, 2), x * 2.0));
 }
+
+}  // namespace fufi_test_naive

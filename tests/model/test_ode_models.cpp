@@ -5,6 +5,8 @@
 
 #include "urban_family_checks.h"
 
+namespace fufi_test_ode_models {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 using namespace fufi::test::urban_family;
 using fufi::Config;
@@ -159,3 +161,5 @@ TEST(OdeModels, SignedExtTermsGiveNegativeOutputsUnlessSafeN2) {
     }
   }
 }
+
+}  // namespace fufi_test_ode_models

@@ -9,6 +9,8 @@
 #include "fufi/model/losses.h"
 #include "fufi/model/plgf.h"
 
+namespace fufi_test_plgf {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 namespace {
@@ -299,3 +301,5 @@ TEST(Plgf, AdditionsBeyondThePaperAreSwitches) {
   EXPECT_TRUE(torch::isfinite(out).all().item<bool>());
   EXPECT_THROW(create(spec, small_config({"n2=exact"})), fufi::UsageError);
 }
+
+}  // namespace fufi_test_plgf

@@ -6,6 +6,8 @@
 #include "fufi/model.h"
 #include "fufi/model/plgf.h"
 
+namespace fufi_test_plgf_blocks {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 TEST(PlgfBlocks, ComponentsFollowThePaper) {
@@ -83,3 +85,5 @@ TEST(PlgfBlocks, EnvironmentContextEmbeddingGivesOneVectorPerSample) {
   EXPECT_FALSE(torch::allclose(ece->forward(later)[0], e[0]));
   EXPECT_TRUE(torch::allclose(ece->forward(later)[1], e[1]));
 }
+
+}  // namespace fufi_test_plgf_blocks

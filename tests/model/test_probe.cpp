@@ -8,6 +8,8 @@
 #include "fufi/model/layers.h"
 #include "fufi/model/probe.h"
 
+namespace fufi_test_probe {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 TEST(Probe, KeepsTheExtremeEachStatisticAsksFor) {
@@ -85,3 +87,5 @@ TEST(Probe, N2ReportsThroughTheActiveProbe) {
   EXPECT_DOUBLE_EQ(p.values().at("n2.zero_fraction"), 0.0);
   EXPECT_DOUBLE_EQ(p.values().at("n2.min_block_sum"), 4.0);
 }
+
+}  // namespace fufi_test_probe

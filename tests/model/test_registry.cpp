@@ -4,6 +4,8 @@
 #include "fufi/core/error.h"
 #include "fufi/model.h"
 
+namespace fufi_test_registry {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 TEST(Registry, UnknownModelSuggestsNearest) {
@@ -20,3 +22,5 @@ TEST(Registry, UnknownKeyIsUsageError) {
   auto& r = ModelRegistry::instance();
   EXPECT_THROW(r.resolve("uniform", fufi::Config::from_assignments({"channels=3"})), fufi::UsageError);
 }
+
+}  // namespace fufi_test_registry

@@ -10,6 +10,8 @@
 #include "fufi/core/error.h"
 #include "fufi/model.h"
 
+namespace fufi_test_sr_baselines {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 
 namespace {
@@ -197,3 +199,5 @@ TEST(SrBaselines, ReferenceN2KeepsBlockSumsWhileTraining) {
     }
   }
 }
+
+}  // namespace fufi_test_sr_baselines

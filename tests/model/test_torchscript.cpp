@@ -13,6 +13,8 @@
 #include "fufi/model/torchscript.h"
 #include "torchscript_test_util.h"
 
+namespace fufi_test_torchscript {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using fufi::test::error_of;
 
 using namespace fufi;
@@ -241,3 +243,5 @@ TEST(TorchScript, RelativePathsBecomeAbsolute) {
   EXPECT_EQ(with_absolute_model_path("torchscript:m.pt" + pin, "/s"), "torchscript:/s/m.pt" + pin);
   EXPECT_EQ(with_absolute_model_path("plgf", "/s"), "plgf");
 }
+
+}  // namespace fufi_test_torchscript

@@ -4,6 +4,8 @@
 
 #include "cufar_uno_checks.h"
 
+namespace fufi_test_uno {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 using namespace fufi::test::cufar_uno;
 
@@ -45,3 +47,5 @@ TEST(Uno, HeadsFollowTheFeatureWidth) {
   auto model = ModelRegistry::instance().create("uno", taxibj_spec(8, 8, 4), small_config("uno"));
   EXPECT_EQ(model->named_parameters()["time_my.weight"].sizes(), (std::vector<std::int64_t>{1, 16, 3, 3}));
 }
+
+}  // namespace fufi_test_uno

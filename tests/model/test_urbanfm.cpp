@@ -4,6 +4,8 @@
 
 #include "urban_family_checks.h"
 
+namespace fufi_test_urbanfm {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 using namespace fufi::test::urban_family;
 using fufi::Config;
@@ -81,3 +83,5 @@ TEST(UrbanFM, DualFocalTrainsIt) {
   }
   EXPECT_LT(evaluate(), before);
 }
+
+}  // namespace fufi_test_urbanfm

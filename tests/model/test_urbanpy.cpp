@@ -4,6 +4,8 @@
 
 #include "urban_family_checks.h"
 
+namespace fufi_test_urbanpy {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::model;
 using namespace fufi::test::urban_family;
 using fufi::Config;
@@ -124,3 +126,5 @@ TEST(UrbanPy, LocalConvGivesEachTileItsOwnMatrix) {
   EXPECT_TRUE(torch::allclose(y.slice(2, 0, 2), x.slice(2, 0, 2)));
   EXPECT_EQ(count_parameters(*local), 6 * 8 * 8);
 }
+
+}  // namespace fufi_test_urbanpy

@@ -8,6 +8,8 @@
 #include "fufi/orchestrator/bench_orchestrator.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_bench_orchestrator {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -32,3 +34,5 @@ TEST(BenchOrchestrator, RunsAndResumesTheJobsInANewDatabase) {
   o.jobs = 0;
   test::expect_error<UsageError>([&] { bench_orchestrator(o); }, "--jobs");
 }
+
+}  // namespace fufi_test_bench_orchestrator

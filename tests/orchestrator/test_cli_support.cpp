@@ -9,6 +9,8 @@
 #include "fufi/core/error.h"
 #include "fufi/orchestrator/cli_support.h"
 
+namespace fufi_test_cli_support {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -35,3 +37,5 @@ TEST(CliSupport, FormatsAndTheReportingRank) {
   test::expect_error<UsageError>([] { check_format("xml", {"table", "json"}); }, "--format: unknown format 'xml' (table, json)");
   EXPECT_TRUE(is_reporting_rank());  // not under mpirun
 }
+
+}  // namespace fufi_test_cli_support

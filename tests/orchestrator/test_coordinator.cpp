@@ -19,6 +19,8 @@
 #include "fufi/results/store.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_coordinator {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 namespace fs = std::filesystem;
 using namespace fufi;
 using namespace fufi::orchestrator;
@@ -338,3 +340,5 @@ TEST(Coordinator, JobsTheFileNoLongerHasAreListed) {
   EXPECT_EQ(q.column_text(2), "failed");
   EXPECT_FALSE(q.step());
 }
+
+}  // namespace fufi_test_coordinator

@@ -14,6 +14,8 @@
 #include "fufi/orchestrator/sweep_run.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_coordinator_lock {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -70,3 +72,5 @@ TEST(CoordinatorLock, ADatabasePathTooLongForSQLiteLeavesNoLockFile) {
   test::expect_error<UsageError>([&] { CoordinatorLock lock(db); }, {"characters long", "SQLite opens at most"});
   EXPECT_FALSE(std::filesystem::exists(db + ".lock"));
 }
+
+}  // namespace fufi_test_coordinator_lock

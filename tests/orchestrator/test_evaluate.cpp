@@ -9,6 +9,8 @@
 #include "fufi/orchestrator/evaluate.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_evaluate {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -59,3 +61,5 @@ TEST(Evaluate, BadOptionsFailBeforeAnyFileIsRead) {
   test::expect_error<InputError>([&] { evaluate_files(o, out); }, "absent.npy");
   EXPECT_TRUE(out.str().empty());
 }
+
+}  // namespace fufi_test_evaluate

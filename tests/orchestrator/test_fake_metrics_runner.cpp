@@ -7,6 +7,8 @@
 #include "fufi/model/registry.h"
 #include "fufi/orchestrator/runner.h"
 
+namespace fufi_test_fake_metrics_runner {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -66,3 +68,5 @@ TEST(FakeMetricsRunner, ReportsUpToThreeImprovingEpochsAndTheRealParameterCount)
   EXPECT_EQ(FakeMetricsRunner().run(t, one, *comm, {}).epochs_run, 1);
   EXPECT_EQ(one.epochs.size(), 1u);
 }
+
+}  // namespace fufi_test_fake_metrics_runner

@@ -3,6 +3,8 @@
 
 #include "fufi/orchestrator/job_id.h"
 
+namespace fufi_test_job_id {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -48,3 +50,5 @@ TEST(JobId, ConfigurationIdentityHashesTheCanonicalText) {
   EXPECT_EQ(identity.job_id(1), sha256_hex("fufi-job-v2\ndata=root:/data\ntask=P1\nadam_beta1=0.9\nlr=0.0003\n"
                                            "model=srcnn\nscaler_x=1\nseed=1\nsplit=paper\nweight_decay=0\n"));
 }
+
+}  // namespace fufi_test_job_id

@@ -6,6 +6,8 @@
 
 #include "fufi/orchestrator/placement.h"
 
+namespace fufi_test_placement {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::orchestrator;
 
 namespace {
@@ -63,3 +65,5 @@ TEST(Placement, EveryWorkerGetsAtLeastOneThread) {
   EXPECT_GE(worker_threads(1000), 1);
   EXPECT_GE(worker_threads(1), worker_threads(1000));
 }
+
+}  // namespace fufi_test_placement

@@ -4,6 +4,8 @@
 #include "fufi/core/version.h"
 #include "fufi/orchestrator/provenance.h"
 
+namespace fufi_test_provenance {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 
 TEST(Provenance, NamesVersionsHostAndLibraries) {
@@ -18,3 +20,5 @@ TEST(Provenance, NamesVersionsHostAndLibraries) {
   EXPECT_EQ(p.blas, blas_library());
   EXPECT_TRUE(p.device.empty());  // the job's, not the process's
 }
+
+}  // namespace fufi_test_provenance

@@ -8,6 +8,8 @@
 #include "fufi/orchestrator/runner.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_runners {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -115,3 +117,5 @@ TEST(Runners, OutcomesTakeEveryFieldByName) {
   r.status = "finished";
   test::expect_error<RuntimeError>([&] { outcome_of(r, 0, where); }, "'finished'");
 }
+
+}  // namespace fufi_test_runners

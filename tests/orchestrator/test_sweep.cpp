@@ -15,6 +15,8 @@
 #include "sweep_fixture.h"
 #include "../model/torchscript_test_util.h"
 
+namespace fufi_test_sweep {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 using fufi::test::base_sweep;
@@ -288,3 +290,5 @@ lr = 0.001
   EXPECT_EQ(s.jobs[0].configuration, s.jobs[2].configuration);
   EXPECT_NE(s.jobs[2].configuration, s.jobs[3].configuration);
 }
+
+}  // namespace fufi_test_sweep

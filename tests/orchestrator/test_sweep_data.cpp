@@ -13,6 +13,8 @@
 #include "fufi/orchestrator/sweep.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_sweep_data {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 namespace fs = std::filesystem;
 using namespace fufi;
 using namespace fufi::orchestrator;
@@ -84,3 +86,5 @@ TEST(SweepData, SyntheticTasksAreGeneratedOnceAndRootsMustHaveTheirTasks) {
   EXPECT_EQ(prepare_data(sweep, dir / "c2"), (fs::path(dir / "c2") / d.cache_name()).string());
   EXPECT_TRUE(fs::is_directory(fs::path(dir / "c2") / d.cache_name() / "P2"));
 }
+
+}  // namespace fufi_test_sweep_data

@@ -7,6 +7,8 @@
 #include "fufi/orchestrator/sweep_grid.h"
 #include "fufi/worker/train_config.h"
 
+namespace fufi_test_sweep_grid {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -150,3 +152,5 @@ TEST(SweepGrid, DuplicatesAreTheSeedsTwoAlikeConfigurationsBothKeep) {
   test::expect_error<UsageError>([&] { expand_grid(spec); },
                                  {"same job", "variant=a seed=1", "variant=b seed=1"});
 }
+
+}  // namespace fufi_test_sweep_grid

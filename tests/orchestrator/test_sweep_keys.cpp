@@ -7,6 +7,8 @@
 #include "fufi/core/error.h"
 #include "sweep_keys.h"
 
+namespace fufi_test_sweep_keys {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::orchestrator;
 
 TEST(SweepKeys, KnowsTrainingLossAndModelKeysWithTheirKinds) {
@@ -54,3 +56,5 @@ TEST(SweepKeys, AnAutoKeyTakesABooleanOrAuto) {
   EXPECT_TRUE(known_keys().kinds.at("channels_last").count(ValueKind::Bool));
   EXPECT_TRUE(known_keys().kinds.at("channels_last").count(ValueKind::String));
 }
+
+}  // namespace fufi_test_sweep_keys

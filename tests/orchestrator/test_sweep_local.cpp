@@ -10,6 +10,8 @@
 #include "sweep_roles.h"
 #include "sweep_sinks.h"
 
+namespace fufi_test_sweep_local {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -57,3 +59,5 @@ TEST(SweepLocal, ASweepOfThrowingJobsFailsThemAndFinishes) {
   EXPECT_EQ(db.query_int("SELECT count(*) FROM jobs WHERE status = 'failed' AND attempts = 1 AND error_class = 'bad_config'"),
             2);
 }
+
+}  // namespace fufi_test_sweep_local

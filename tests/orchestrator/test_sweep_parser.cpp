@@ -9,6 +9,8 @@
 #include "sweep_fixture.h"
 #include "sweep_parser.h"
 
+namespace fufi_test_sweep_parser {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -74,3 +76,5 @@ TEST(SweepParser, ARelativeDataRootIsResolvedAgainstTheSweepFilesDirectory) {
   o.data_root = "/abs/root";
   EXPECT_EQ(parse_sweep_spec(text, "/repo/sweeps/a.toml", o).sweep.data.root, "/abs/root");
 }
+
+}  // namespace fufi_test_sweep_parser

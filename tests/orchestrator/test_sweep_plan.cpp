@@ -8,6 +8,8 @@
 #include "fufi/orchestrator/sweep_run.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_sweep_plan {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -36,3 +38,5 @@ TEST(SweepPlan, ListsNewJobsThenTheirStateAfterARun) {
   EXPECT_NE(out2.str().find(",uniform,P1,,2,3,done,1"), std::string::npos) << out2.str();
   EXPECT_NE(err2.str().find("2 done, 0 failed, 0 to run"), std::string::npos) << err2.str();
 }
+
+}  // namespace fufi_test_sweep_plan

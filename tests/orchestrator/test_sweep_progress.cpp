@@ -6,6 +6,8 @@
 #include "coordinator_fixture.h"
 #include "sweep_progress.h"
 
+namespace fufi_test_sweep_progress {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -46,3 +48,5 @@ TEST(SweepProgress, FailuresAlwaysPrintAndLogsGetOneLinePerJob) {
   EXPECT_NE(log.str().find("[two] 0/2 done, 0 running, 0 failed, 2 pending | elapsed 0:00 | ETA ?"), std::string::npos)
       << log.str();
 }
+
+}  // namespace fufi_test_sweep_progress

@@ -13,6 +13,8 @@
 #include "fufi/orchestrator/sweep_run.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_sweep_run {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 namespace fs = std::filesystem;
 using namespace fufi;
 using namespace fufi::orchestrator;
@@ -60,3 +62,5 @@ TEST(SweepRun, AloneTheProcessRunsEveryJobAndSaysSo) {
                                        std::to_string(data::kSynthGeneratorVersion) + "/P1")));
   EXPECT_FALSE(fs::exists(dir / "runs"));  // the no-op runner reports nothing: no run directories
 }
+
+}  // namespace fufi_test_sweep_run

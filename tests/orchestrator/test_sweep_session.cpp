@@ -7,6 +7,8 @@
 #include "fufi/results/sqlite.h"
 #include "sweep_session.h"
 
+namespace fufi_test_sweep_session {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -43,3 +45,5 @@ TEST(SweepSession, TheCommitClockEndsTheOpenTransaction) {
   clock.now();
   EXPECT_FALSE(f.store->in_transaction());
 }
+
+}  // namespace fufi_test_sweep_session

@@ -7,6 +7,8 @@
 #include "fufi/results/sqlite.h"
 #include "sweep_sinks.h"
 
+namespace fufi_test_sweep_sinks {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 namespace fs = std::filesystem;
 using namespace fufi;
 using namespace fufi::orchestrator;
@@ -60,3 +62,5 @@ TEST(SweepSinks, ASinkThatNeverReportsLeavesNoDirectory) {
   null.epoch(epoch(0));  // rank > 0: nothing, nowhere
   EXPECT_FALSE(fs::exists(ticket->run_dir));
 }
+
+}  // namespace fufi_test_sweep_sinks

@@ -10,6 +10,8 @@
 #include "fufi/orchestrator/train_one.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_train_one {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -50,3 +52,5 @@ TEST(TrainOne, TrainsPrintsEveryEpochOfTheResolvedCountAndWritesTheRunDirectory)
   EXPECT_NE(err2.str().find("fufi: error: bad_config: "), std::string::npos) << err2.str();
   EXPECT_EQ(err2.str().find("epoch "), std::string::npos) << err2.str();
 }
+
+}  // namespace fufi_test_train_one

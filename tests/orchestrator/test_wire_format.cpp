@@ -6,6 +6,8 @@
 #include "flow_metrics.h"
 #include "wire_format.h"
 
+namespace fufi_test_wire_format {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::orchestrator;
 
@@ -107,3 +109,5 @@ TEST(WireFormat, HelloAndIds) {
   EXPECT_EQ(id_from_json(id_json("abc")), "abc");
   EXPECT_LT(kHello, kResult);
 }
+
+}  // namespace fufi_test_wire_format

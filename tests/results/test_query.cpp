@@ -9,6 +9,8 @@
 #include "fufi/results/sqlite.h"
 #include "store_fixture.h"
 
+namespace fufi_test_query {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::test;
@@ -69,3 +71,5 @@ TEST(ResultsQuery, ReadersSeeCommittedBatchesWhileTheWriterHoldsOne) {
   EXPECT_EQ(states.at("a").status, JobStatus::Done);
   EXPECT_TRUE(read_job_states(f.path + ".absent", {"a"}).empty());
 }
+
+}  // namespace fufi_test_query

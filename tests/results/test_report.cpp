@@ -27,6 +27,8 @@
 #include "flow_metrics.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_report {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 namespace fs = std::filesystem;
 using namespace fufi;
 using namespace fufi::results;
@@ -340,3 +342,5 @@ TEST(ReportItems, ThePublicListIsTheCatalogueInOrder) {
   for (const auto& item : report_items()) ids.push_back(item.id);
   EXPECT_EQ(ids, (std::vector<std::string>{"table1", "table2", "fig4", "fig5", "fig6", "fig7", "fidelity", "claims"}));
 }
+
+}  // namespace fufi_test_report

@@ -7,6 +7,8 @@
 #include "report_fixture.h"
 #include "report_items.h"
 
+namespace fufi_test_report_claims {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -106,3 +108,5 @@ TEST(ReportClaims, FixtureMetricsAreNeverAVerdict) {
   EXPECT_EQ(row[4].text, "fixture metrics (not measured): on them the rule gives \"holds\": PLGF vs the best baseline "
                          "of each column: -16.67 % to -16.67 %; better in every column");
 }
+
+}  // namespace fufi_test_report_claims

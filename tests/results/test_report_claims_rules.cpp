@@ -9,6 +9,8 @@
 #include "report_fixture.h"
 #include "report_items.h"
 
+namespace fufi_test_report_claims_rules {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -77,3 +79,5 @@ TEST(ReportClaimsRules, VerdictsHaveTheirReportNames) {
   EXPECT_STREQ(to_string(ClaimVerdict::DoesNotHold), "does not hold");
   EXPECT_STREQ(to_string(ClaimVerdict::NotMeasured), "not measured");
 }
+
+}  // namespace fufi_test_report_claims_rules

@@ -7,6 +7,8 @@
 #include "report_fixture.h"
 #include "store_fixture.h"
 
+namespace fufi_test_report_data {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 
@@ -108,3 +110,5 @@ TEST(ReportData, KeysAnItemShowsItselfNeverSplitARow) {
       [](const report::JobRow& j) { return j.model; }, {"loss"});
   for (const auto& j : sweep.jobs) EXPECT_EQ(j.distinct, "") << j.loss;  // the own-loss cell stays mixed
 }
+
+}  // namespace fufi_test_report_data

@@ -6,6 +6,8 @@
 #include "report_fixture.h"
 #include "report_items.h"
 
+namespace fufi_test_report_fidelity {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -72,3 +74,5 @@ TEST(ReportFidelity, AVariantWithoutDefaultsIsNamedNotCompared) {
   EXPECT_EQ(row[4].text, "—");
   EXPECT_EQ(row[5].text, "—");
 }
+
+}  // namespace fufi_test_report_fidelity

@@ -4,6 +4,8 @@
 #include "report_fixture.h"
 #include "report_items.h"
 
+namespace fufi_test_report_fig4 {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -59,3 +61,5 @@ TEST(ReportFig4, EachConfigurationIsItsOwnPointNeverAnAverage) {
   EXPECT_EQ(t.rows[2][3].text, "2.100");
   EXPECT_EQ(out.dat.find("1.833"), std::string::npos) << out.dat;  // (1.9 + 2.1 + 1.5) / 3: nowhere
 }
+
+}  // namespace fufi_test_report_fig4

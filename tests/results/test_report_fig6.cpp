@@ -6,6 +6,8 @@
 #include "report_fixture.h"
 #include "report_items.h"
 
+namespace fufi_test_report_fig6 {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -72,3 +74,5 @@ TEST(ReportFig6, NaiveLinesFlagsAndNothingPooled) {
   EXPECT_TRUE(has("‡ — a naive row beats these trained rows (lower mean): channels 16 depth 4: MSE, MAE"))
       << ::testing::PrintToString(notes);
 }
+
+}  // namespace fufi_test_report_fig6

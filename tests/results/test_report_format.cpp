@@ -6,6 +6,8 @@
 #include "report_fixture.h"
 #include "report_format.h"
 
+namespace fufi_test_report_format {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -91,3 +93,5 @@ TEST(ReportFormat, MissingJobsGetFootnotesWithTheCommandThatRunsThem) {
   ASSERT_EQ(absent.footnotes.size(), 1u);
   EXPECT_NE(absent.footnotes[0].find("`fufi sweep sweeps/table1.toml --db my.db`"), std::string::npos);
 }
+
+}  // namespace fufi_test_report_format

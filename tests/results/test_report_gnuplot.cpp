@@ -10,6 +10,8 @@
 #include "report_gnuplot.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_report_gnuplot {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results::report;
 
@@ -39,3 +41,5 @@ TEST(ReportGnuplot, FindsTheProgramAndRunsItWithoutAShell) {
                                    {dir / "bad.gp", "failed with status 3", "line 3: bad"});
   EXPECT_FALSE(std::ifstream(dir / ".gnuplot.log").good());  // the log is removed
 }
+
+}  // namespace fufi_test_report_gnuplot

@@ -11,6 +11,8 @@
 #include "report_grid.h"
 #include "report_naive.h"
 
+namespace fufi_test_report_grid {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -106,3 +108,5 @@ TEST(ReportGrid, CsvHasALinePerRowTaskAndMetric) {
   EXPECT_NE(csv.find(",uniform,synthetic,cpu\n"), std::string::npos) << csv;  // srcnn's naive_below
   EXPECT_NE(csv.find("\nuniform,P1,mse,2,2,25,0,"), std::string::npos) << csv;
 }
+
+}  // namespace fufi_test_report_grid

@@ -7,6 +7,8 @@
 #include "report_fixture.h"
 #include "report_items.h"
 
+namespace fufi_test_report_items {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -57,3 +59,5 @@ TEST(ReportItems, StartAndCloseAddTheSharedBlocks) {
   EXPECT_EQ(out.section.blocks[2].text, kSyntheticCaveat);
   EXPECT_TRUE(out.section.footnotes.empty());  // nothing missing
 }
+
+}  // namespace fufi_test_report_items

@@ -4,6 +4,8 @@
 #include "report_fixture.h"
 #include "report_naive.h"
 
+namespace fufi_test_report_naive {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results::report;
 
@@ -49,3 +51,5 @@ TEST(ReportNaive, TheRowsBelowAValueAreTheOnesThatBeatIt) {
   EXPECT_EQ(naive_flag_note({"srcnn P1: MSE (by historical)"}),
             "‡ — a naive row beats these trained rows (lower mean): srcnn P1: MSE (by historical).");
 }
+
+}  // namespace fufi_test_report_naive

@@ -9,6 +9,8 @@
 #include "fufi/results/report_paper.h"
 #include "fufi/results/report_stats.h"
 
+namespace fufi_test_report_paper {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::results;
 
 TEST(ReportPaper, SpotChecksAgainstThePaperText) {
@@ -53,3 +55,4 @@ TEST(ReportPaper, DeltaRowFollowsFromTable1) {
     }
 }
 
+}  // namespace fufi_test_report_paper

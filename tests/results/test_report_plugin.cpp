@@ -4,6 +4,8 @@
 #include "report_fixture.h"
 #include "report_items.h"
 
+namespace fufi_test_report_plugin {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -53,3 +55,5 @@ TEST(ReportPlugin, FigureSevenShowsEveryTaskWithoutThePapersColumn) {
   EXPECT_TRUE(alone.gp.empty());
   EXPECT_EQ(alone.section.footnotes.back(), "No model has both losses measured: the figure is not drawn.");
 }
+
+}  // namespace fufi_test_report_plugin

@@ -3,6 +3,8 @@
 
 #include "report_doc.h"
 
+namespace fufi_test_report_render {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::results::report;
 
 namespace {
@@ -78,3 +80,5 @@ TEST(ReportRender, InlineMarkdownBecomesMarkupAndWordsKeepTheirUnderscores) {
   EXPECT_NE(to_latex(s).find("15.200$^\\ddagger$"), std::string::npos);
   EXPECT_NE(to_html_body(s).find("15.200‡"), std::string::npos);
 }
+
+}  // namespace fufi_test_report_render

@@ -6,6 +6,8 @@
 
 #include "fufi/results/report_stats.h"
 
+namespace fufi_test_report_stats {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::results;
 
 namespace {
@@ -67,3 +69,4 @@ TEST(ReportStats, RankingAndChanges) {
   EXPECT_NEAR(sample_std({2, 4, 4, 4, 5, 5, 7, 9}), std::sqrt(32.0 / 7), 1e-12);
 }
 
+}  // namespace fufi_test_report_stats

@@ -6,6 +6,8 @@
 #include "report_fixture.h"
 #include "report_items.h"
 
+namespace fufi_test_report_tables {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::results::report;
@@ -130,3 +132,5 @@ TEST(ReportTables, NaiveRowsFollowTheTrainedOnesAndFlagWhatTheyBeat) {
   })) << ::testing::PrintToString(notes);
   EXPECT_NE(out.csv.find("\nhistorical by_hour,P1,mse,3,3,14.9,0,,"), std::string::npos) << out.csv;
 }
+
+}  // namespace fufi_test_report_tables

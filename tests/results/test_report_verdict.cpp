@@ -5,6 +5,8 @@
 #include "report_fixture.h"
 #include "report_verdict.h"
 
+namespace fufi_test_report_verdict {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results::report;
 
@@ -112,3 +114,5 @@ TEST(ReportVerdict, FixtureMetricsSayTheyAreNotMeasured) {
   EXPECT_EQ(verdict_sentence(test::sweep_of("demo", rows)).rfind("On sweep demo (fixture metrics, not measured), task P1", 0),
             0u);
 }
+
+}  // namespace fufi_test_report_verdict

@@ -13,6 +13,8 @@
 #include "fufi/results/sqlite.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_sqlite {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 
@@ -111,3 +113,5 @@ TEST(Sqlite, OverLongPathsAreAUsageErrorBeforeAnythingIsCreated) {
   test::expect_error<UsageError>([&] { Database(long_path, Database::Mode::ReadWrite); }, "use a shorter path");
   EXPECT_NO_THROW(check_database_path("/tmp/results.db"));
 }
+
+}  // namespace fufi_test_sqlite

@@ -3,6 +3,8 @@
 #include "fufi/core/error.h"
 #include "fufi/results/table.h"
 
+namespace fufi_test_table {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::results;
 
 namespace {
@@ -46,3 +48,5 @@ TEST(Table, FormatParsingAndRowWidth) {
   Table t({"a"});
   EXPECT_THROW(t.add_row({"1", "2"}), fufi::RuntimeError);
 }
+
+}  // namespace fufi_test_table

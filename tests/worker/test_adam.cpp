@@ -6,6 +6,8 @@
 #include "fufi/core/error.h"
 #include "fufi/worker/adam.h"
 
+namespace fufi_test_adam {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 
 namespace {
@@ -88,3 +90,5 @@ TEST(Adam, ErrorsNameTheKey) {
   worker::AdamStepper fused(worker::AdamImpl::Fused);
   EXPECT_THROW(fused.step(*r.adam), UsageError);  // CPU parameters (or a LibTorch < 2.0)
 }
+
+}  // namespace fufi_test_adam

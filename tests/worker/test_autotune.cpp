@@ -15,6 +15,8 @@
 #include "fufi/worker/device.h"
 #include "fufi/worker/engine.h"
 
+namespace fufi_test_autotune {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 namespace fs = std::filesystem;
 
@@ -155,3 +157,5 @@ TEST_F(Autotune, AJobReportsItsMemoryFormatAndHowItWasChosen) {
   EXPECT_EQ(set["memory_format"], "contiguous");
   EXPECT_EQ(set["memory_format_source"], "set");
 }
+
+}  // namespace fufi_test_autotune

@@ -13,6 +13,8 @@
 #include "engine_test_util.h"
 #include "fufi/worker/checkpoint.h"
 
+namespace fufi_test_checkpoint {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 
@@ -92,3 +94,5 @@ TEST(Checkpoint, CorruptOrForeignFilesAreInputErrors) {
   EXPECT_THROW(read_checkpoint_meta((dir / "absent.ckpt").string()), fufi::InputError);
   std::filesystem::remove_all(dir);
 }
+
+}  // namespace fufi_test_checkpoint

@@ -7,6 +7,8 @@
 #include "fufi/core/error.h"
 #include "fufi/worker/communicator.h"
 
+namespace fufi_test_communicator {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 
@@ -68,3 +70,5 @@ TEST(Communicator, FlattenNamesTheBackendForAWrongDtype) {
   test::expect_error<RuntimeError>([&] { flatten_bucket(t, {0, 1}, torch::kCPU, "the MPI communicator"); },
                                    {"the MPI communicator takes float32", "Double"});
 }
+
+}  // namespace fufi_test_communicator

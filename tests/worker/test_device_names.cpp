@@ -7,6 +7,8 @@
 #include "fufi/worker/device.h"
 #include "fufi/worker/train_config.h"
 
+namespace fufi_test_device_names {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 
 namespace {
@@ -53,3 +55,5 @@ TEST(DeviceNames, CudaOnACpuBuildSaysHowToGetOne) {
   expect_error<UsageError>([] { worker::parse_device("cuda"); }, "scripts/gpu-build");
 }
 #endif
+
+}  // namespace fufi_test_device_names

@@ -14,6 +14,8 @@
 
 #include "fufi/worker/engine.h"
 
+namespace fufi_test_diagnosis {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 using namespace fufi::test;
@@ -54,3 +56,5 @@ TEST_F(Diagnosis, DiagnosisRecordsTheFirstSteps) {
   }
   EXPECT_EQ(lines, 3);
 }
+
+}  // namespace fufi_test_diagnosis

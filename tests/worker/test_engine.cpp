@@ -27,6 +27,8 @@
 #include "fufi/worker/inference.h"
 #include "fufi/worker/train_config.h"
 
+namespace fufi_test_engine {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 using namespace fufi::test;  // the engine runs of engine_test_util.h
@@ -356,3 +358,5 @@ TEST_F(Engine, AFullDiskFailsTheJobAsIoAndLeavesNoTornFile) {
   const std::string metrics = read(dir + "/metrics.json");
   EXPECT_NE(metrics.find("\"error_class\": \"io\""), std::string::npos) << metrics;
 }
+
+}  // namespace fufi_test_engine

@@ -12,6 +12,8 @@
 #include "fufi/data/npy.h"
 #include "fufi/worker/engine.h"
 
+namespace fufi_test_engine_setup {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 using namespace fufi::test;
@@ -67,3 +69,5 @@ TEST_F(EngineSetup, ExtInRawUnitsWarnsAndStrictRefuses) {
   EXPECT_EQ(exit_code_for(strict), 2);
   EXPECT_NE(strict.error.find("column 0 (temperature)"), std::string::npos) << strict.error;
 }
+
+}  // namespace fufi_test_engine_setup

@@ -12,6 +12,8 @@
 #include "fufi/worker/engine.h"
 #include "fufi/worker/export.h"
 
+namespace fufi_test_export {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 namespace fs = std::filesystem;
@@ -100,3 +102,5 @@ TEST(Export, ErrorsNameTheFile) {
     EXPECT_NE(e.message().find(unwritable.string()), std::string::npos) << e.message();
   }
 }
+
+}  // namespace fufi_test_export

@@ -8,6 +8,8 @@
 #include "fufi/core/error.h"
 #include "fufi/worker/failure.h"
 
+namespace fufi_test_failure {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 
 TEST(Failure, AllocationFailuresAreOutOfMemoryWithAHumanMessage) {
@@ -34,3 +36,5 @@ TEST(Failure, IoErrorsAreIoAndOtherForeignErrorsRuntime) {
   EXPECT_EQ(worker::classify(std::runtime_error("something else\nmore"), &message), ErrorClass::Runtime);
   EXPECT_EQ(message, "something else");
 }
+
+}  // namespace fufi_test_failure

@@ -10,6 +10,8 @@
 #include "fufi/worker/grad_bucket_reducer.h"
 #include "fufi/worker/communicator.h"
 
+namespace fufi_test_grad_bucket_reducer {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::worker;
 
 namespace {
@@ -204,3 +206,5 @@ TEST(GradOverlap, LocalReductionCompletesAtOnce) {
   pending->wait();
   EXPECT_TRUE(torch::equal(flat, torch::full({5}, 3.0f)));
 }
+
+}  // namespace fufi_test_grad_bucket_reducer

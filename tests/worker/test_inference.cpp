@@ -12,6 +12,8 @@
 #include "fufi/data/metrics.h"
 #include "fufi/worker/inference.h"
 
+namespace fufi_test_inference {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 using namespace fufi::test;
@@ -42,3 +44,5 @@ TEST_F(Inference, InferReproducesTheTestMetrics) {
   EXPECT_NEAR(m.mae, r.test.mae, 1e-5 * r.test.mae);
   EXPECT_NEAR(m.mape, r.test.mape, 1e-5 * r.test.mape);
 }
+
+}  // namespace fufi_test_inference

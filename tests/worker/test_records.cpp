@@ -12,6 +12,8 @@
 #include "fufi/worker/records.h"
 #include "scratch_dir.h"
 
+namespace fufi_test_records {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 
@@ -80,3 +82,5 @@ TEST(Records, MetricsJsonNamesEveryMetricAndTheFailureWhenThereIsOne) {
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))
     EXPECT_EQ(e.path().filename(), "metrics.json");  // no temporary file left
 }
+
+}  // namespace fufi_test_records

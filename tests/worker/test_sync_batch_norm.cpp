@@ -7,6 +7,8 @@
 #include "fufi/worker/communicator.h"
 #include "fufi/worker/sync_batch_norm.h"
 
+namespace fufi_test_sync_batch_norm {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 
@@ -99,3 +101,5 @@ TEST(SyncBatchNorm, RefusesTorchsOwnBatchNormAndIsOffForOneRankOrOff) {
   }
   EXPECT_FALSE(m.bn->overridden());  // removed with the SyncBatchNorm
 }
+
+}  // namespace fufi_test_sync_batch_norm

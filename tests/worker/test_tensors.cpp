@@ -9,6 +9,8 @@
 #include "fufi/core/error.h"
 #include "fufi/worker/tensors.h"
 
+namespace fufi_test_tensors {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 
@@ -102,3 +104,5 @@ TEST(Tensors, MetricsAreOnRawCountsAndShapesMustMatch) {
   test::expect_error<RuntimeError>([&] { accumulate_metrics(acc, torch::ones({2}), torch::ones({3}), 1.0); },
                                    "prediction shape");
 }
+
+}  // namespace fufi_test_tensors

@@ -14,6 +14,8 @@
 #include "fufi/worker/checkpoint.h"
 #include "fufi/worker/engine.h"
 
+namespace fufi_test_torchscript_training {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 namespace fs = std::filesystem;
@@ -135,3 +137,5 @@ TEST(TorchScriptTraining, BadModulesAreBadConfigJobs) {
   EXPECT_EQ(exit_code_for(missing), 2);
   EXPECT_NE(missing.error.find(".absent: the TorchScript file does not exist"), std::string::npos) << missing.error;
 }
+
+}  // namespace fufi_test_torchscript_training

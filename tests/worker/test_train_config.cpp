@@ -11,6 +11,8 @@
 #include "fufi/core/error.h"
 #include "fufi/worker/train_config.h"
 
+namespace fufi_test_train_config {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::worker;
 
@@ -92,3 +94,5 @@ TEST_F(TrainConfigKeys, ModelDefaultsSitUnderRecipeAndUserKeys) {
   EXPECT_EQ(resolve("urbanfm", {}).scaling, "fixed");
   EXPECT_EQ(resolve_job_settings("plgf", Config{}, 1).resolved.get_string("scaling"), "train_max");
 }
+
+}  // namespace fufi_test_train_config

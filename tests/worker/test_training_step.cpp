@@ -8,6 +8,8 @@
 #include "fufi/model/losses.h"
 #include "fufi/worker/training_step.h"
 
+namespace fufi_test_training_step {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 
 namespace {
@@ -78,3 +80,5 @@ TEST(TrainingStep, CudaGraphsNeedCuda) {
   options.cuda_graph = true;
   EXPECT_THROW(worker::TrainingStep(net, loss, adam, *comm, options), UsageError);
 }
+
+}  // namespace fufi_test_training_step

@@ -6,6 +6,8 @@
 #include "fufi/data/dataset.h"
 #include "fufi/data/stats.h"
 
+namespace fufi_test_bikenyc {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 TEST(BikeNYC, LoadsTwoChannelsUpscaleTwoWithoutExt) {
   const std::string dir = std::string(FUFI_SOURCE_DIR) + "/../shared/data/BikeNYC_FUFI_P6";
   if (!std::filesystem::exists(dir + "/train/X.npy")) GTEST_SKIP() << dir << " is absent";
@@ -22,3 +24,5 @@ TEST(BikeNYC, LoadsTwoChannelsUpscaleTwoWithoutExt) {
   auto st = fufi::data::dataset_stats(d);
   EXPECT_GT(st.splits[0].fine.zero_fraction, 0.9);  // very sparse: ~97 % zero fine cells
 }
+
+}  // namespace fufi_test_bikenyc

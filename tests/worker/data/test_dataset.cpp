@@ -10,6 +10,8 @@
 #include "fufi/data/dataset.h"
 #include "fufi/data/npy.h"
 
+namespace fufi_test_dataset {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::data;
 namespace fs = std::filesystem;
 
@@ -261,3 +263,5 @@ TEST_F(DatasetDir, ChronologicalResplit) {
   tiny.splits.at("test").X.shape[0] = 1;
   EXPECT_THROW(resplit_chronological(tiny, 7, 1, 2), fufi::InputError);
 }
+
+}  // namespace fufi_test_dataset

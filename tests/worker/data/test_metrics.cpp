@@ -9,6 +9,8 @@
 #include "fufi/data/metrics.h"
 #include "fufi/data/npy.h"
 
+namespace fufi_test_metrics {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::data;
 
 TEST(Metrics, MatchHandComputedValues) {
@@ -64,3 +66,5 @@ TEST(Metrics, EvaluateFilesChecksShapes) {
   EXPECT_THROW(evaluate_npy_files((dir / "p.npy").string(), (dir / "bad.npy").string()), fufi::InputError);
   std::filesystem::remove_all(dir);
 }
+
+}  // namespace fufi_test_metrics

@@ -8,6 +8,8 @@
 #include "fufi/data/npy.h"
 #include "npy_test_util.h"
 
+namespace fufi_test_npy {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::data;
 using fufi::test::npy_bytes;
 using fufi::test::npy_dict;
@@ -216,3 +218,5 @@ TEST_F(NpyFiles, MissingFileAndDirectoryAreInputErrors) {
   EXPECT_THROW(read_npy((dir_ / "absent.npy").string()), fufi::InputError);
   EXPECT_THROW(read_npy(dir_.string()), fufi::InputError);
 }
+
+}  // namespace fufi_test_npy

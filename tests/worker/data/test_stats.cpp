@@ -8,6 +8,8 @@
 
 #include "fufi/data/stats.h"
 
+namespace fufi_test_stats {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::data;
 
 namespace {
@@ -104,3 +106,5 @@ TEST(ContextStats, InTheTableAndTheJson) {
   EXPECT_NE(json.find("\"by_hour_applicable\": false, \"mae_uniform\": 1.375"), std::string::npos) << json;
   EXPECT_NE(json.find("\"mae_by_hour\": null"), std::string::npos) << json;
 }
+
+}  // namespace fufi_test_stats

@@ -15,6 +15,8 @@
 #include "fufi/data/stats.h"
 #include "fufi/data/synth.h"
 
+namespace fufi_test_synth {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::data;
 
 namespace {
@@ -263,3 +265,5 @@ TEST(Synth, RejectsBadOptions) {
   o.samples_per_task = 3;
   EXPECT_THROW(resolve_synth_options(o), fufi::UsageError);
 }
+
+}  // namespace fufi_test_synth

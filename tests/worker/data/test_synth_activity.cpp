@@ -7,6 +7,8 @@
 
 #include "synth_internal.h"
 
+namespace fufi_test_synth_activity {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::data::synth;
 
 namespace {
@@ -67,3 +69,5 @@ TEST(SynthActivity, CampusesEmptyInTheSchoolVacation) {
   EXPECT_LT(activity_for(vacation, city()).per_capacity[kCampus],
             0.5 * activity_for(term, city()).per_capacity[kCampus]);
 }
+
+}  // namespace fufi_test_synth_activity

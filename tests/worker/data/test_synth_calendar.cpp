@@ -8,6 +8,8 @@
 #include "fufi/data/synth.h"
 #include "synth_internal.h"
 
+namespace fufi_test_synth_calendar {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::data;
 using namespace fufi::data::synth;
 
@@ -111,3 +113,5 @@ TEST(SynthCalendar, DeterministicPerSeedAndSalt) {
   EXPECT_NE(weather_of(5, 1), weather_of(6, 1));
   EXPECT_NE(weather_of(5, 1), weather_of(5, 2));
 }
+
+}  // namespace fufi_test_synth_calendar

@@ -9,6 +9,8 @@
 
 #include "synth_internal.h"
 
+namespace fufi_test_synth_city {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi::data::synth;
 
 TEST(SynthCity, EveryCellHasAUseAndAParcelOfThatUse) {
@@ -72,3 +74,5 @@ TEST(SynthCity, SameSeedSameCityOtherSeedAnother) {
   EXPECT_EQ(a.commute, b.commute);
   EXPECT_NE(a.capacity, c.capacity);
 }
+
+}  // namespace fufi_test_synth_city
