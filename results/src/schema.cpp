@@ -299,8 +299,49 @@ LEFT JOIN mean m ON m.sweep IS c.sweep AND m.variant IS c.variant AND m.group_id
 LEFT JOIN spread s ON s.sweep IS c.sweep AND s.variant IS c.variant AND s.group_id = c.group_id;
 )SQL";
 
+// Version 6: each configuration's resolved keys stored once, not once per job (issue #17: 100,000 jobs of one
+// configuration wrote 3.1 million job_config rows, two thirds of the DB and half of the registration time). A
+// config set is a job's resolved keys but its seed, with `task` and `data` (what job_config always held);
+// `jobs.config_set` points at it. `job_config` becomes a view with the same rows as the table it replaces: the
+// set's keys for each of its jobs, and each job's seed as its resolved configuration (`jobs.config`) spells it.
+// Existing DBs keep every key: the sets are built from their job_config rows.
+const char* const kVersion6 = R"SQL(
+CREATE TABLE config_sets (
+  config_set INTEGER PRIMARY KEY,
+  keys       TEXT NOT NULL UNIQUE
+);
+CREATE TABLE config_set_keys (
+  config_set INTEGER NOT NULL REFERENCES config_sets(config_set),
+  key        TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (config_set, key)
+) WITHOUT ROWID;
+CREATE INDEX config_set_keys_by_key ON config_set_keys(key, value);
+ALTER TABLE jobs ADD COLUMN config_set INTEGER REFERENCES config_sets(config_set);
+
+CREATE TEMP TABLE migrated_sets AS
+SELECT j.job_id,
+       (SELECT json_group_object(key, value)
+        FROM (SELECT key, value FROM job_config c WHERE c.job_id = j.job_id AND c.key != 'seed' ORDER BY key)) AS keys
+FROM jobs j;
+INSERT OR IGNORE INTO config_sets (keys) SELECT keys FROM migrated_sets ORDER BY rowid;
+UPDATE jobs SET config_set = (SELECT s.config_set FROM migrated_sets m JOIN config_sets s ON s.keys = m.keys
+                              WHERE m.job_id = jobs.job_id);
+INSERT INTO config_set_keys (config_set, key, value)
+SELECT s.config_set, e.key, e.value FROM config_sets s, json_each(s.keys) e;
+DROP TABLE migrated_sets;
+CREATE INDEX jobs_by_config_set ON jobs(config_set);
+
+DROP INDEX job_config_by_key;
+DROP TABLE job_config;
+CREATE VIEW job_config (job_id, key, value) AS
+SELECT j.job_id, k.key, k.value FROM jobs j JOIN config_set_keys k ON k.config_set = j.config_set
+UNION ALL
+SELECT j.job_id, 'seed', json_extract(j.config, '$.seed') FROM jobs j WHERE json_extract(j.config, '$.seed') IS NOT NULL;
+)SQL";
+
 const std::vector<const char*>& migrations() {
-  static const std::vector<const char*> list{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+  static const std::vector<const char*> list{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6};
   return list;
 }
 

@@ -126,39 +126,66 @@ std::map<std::string, JobState> ResultsStore::sync_jobs(std::int64_t sweep_id, c
   WriteTransaction t(db_);
   const std::string now = utc_now();
   auto insert_job = db_.prepare(R"SQL(
-    INSERT OR IGNORE INTO jobs (job_id, group_id, model, task, seed, data, config, run_dir, created_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))SQL");
-  auto insert_config = db_.prepare("INSERT OR IGNORE INTO job_config (job_id, key, value) VALUES (?1, ?2, ?3)");
-  // A job's resolved keys in one statement, from the JSON object its row stores: SQLite walks the object itself
-  // instead of ~30 bind/step/reset round trips through the C API per job (issue #17: 100,000 jobs register in
-  // a fraction of the time).
-  auto insert_resolved = db_.prepare(
-      "INSERT OR IGNORE INTO job_config (job_id, key, value) SELECT ?1, key, value FROM json_each(?2)");
+    INSERT OR IGNORE INTO jobs (job_id, group_id, model, task, seed, data, config, run_dir, created_at, config_set)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))SQL");
+  // A configuration's keys are stored once, as a config set (schema v6, issue #17): its text is SQLite's
+  // json_group_object of the keys in key order, the same text the v6 migration builds from older DBs, so a
+  // configuration registered before and after an upgrade shares its set.
+  auto insert_set = db_.prepare(R"SQL(
+    INSERT OR IGNORE INTO config_sets (keys)
+    SELECT json_group_object(key, value) FROM (SELECT key, value FROM json_each(?1) ORDER BY key))SQL");
+  auto find_set = db_.prepare(R"SQL(
+    SELECT config_set FROM config_sets
+    WHERE keys = (SELECT json_group_object(key, value) FROM (SELECT key, value FROM json_each(?1) ORDER BY key)))SQL");
+  auto insert_set_keys = db_.prepare(
+      "INSERT OR IGNORE INTO config_set_keys (config_set, key, value) SELECT ?1, key, value FROM json_each(?2)");
+  std::map<std::string, std::int64_t> set_of_keys;  // config_json of a set's keys -> its config_set
+  std::vector<std::int64_t> new_sets;                // sets this call created
+  auto config_set_of = [&](const JobRecord& j) {
+    // The keys but the seed (job_config's view adds it from jobs.config), with task and data, which job_config
+    // has always held, where the resolved configuration lacks them.
+    Config keys = j.resolved;
+    keys.erase("seed");
+    if (!keys.has("task")) keys.set("task", j.task);
+    if (!keys.has("data")) keys.set("data", j.data);
+    const std::string text = config_json(keys);
+    if (const auto known = set_of_keys.find(text); known != set_of_keys.end()) return known->second;
+    insert_set.bind(1, text).run();
+    const bool inserted = db_.changes() > 0;
+    find_set.bind(1, text);
+    FUFI_CHECK(find_set.step(), RuntimeError, "{}: config set of job {} vanished after it was written", db_.path(), j.id);
+    const std::int64_t id = find_set.column_int(0);
+    find_set.reset();
+    if (inserted) {
+      insert_set_keys.bind(1, id).bind(2, text).run();
+      new_sets.push_back(id);
+    }
+    return set_of_keys[text] = id;
+  };
   auto link = db_.prepare(R"SQL(
     INSERT INTO sweep_jobs (sweep_id, job_id, variant, position) VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT (sweep_id, job_id) DO UPDATE SET variant = excluded.variant, position = excluded.position)SQL");
   // The job rows in the sweep's order: their rowids keep it, and readers that scan `jobs` see the jobs in the
   // order they were registered (v_summary's seeds list, for one).
-  std::vector<std::size_t> fresh;  // positions of the jobs this sync inserted
-  for (std::size_t position = 0; position < jobs.size(); ++position) {
-    const JobRecord& j = jobs[position];
+  for (const JobRecord& j : jobs) {
     insert_job.bind(1, j.id).bind(2, j.group_id).bind(3, j.model).bind(4, j.task)
         .bind(5, static_cast<std::int64_t>(j.seed)).bind(6, j.data).bind(7, config_json(j.resolved)).bind(8, j.run_dir)
-        .bind(9, now).run();
-    if (db_.changes() > 0) fresh.push_back(position);
+        .bind(9, now).bind(10, config_set_of(j)).run();
   }
-  // Their keys and sweep links in job-id order: job_config (31 rows a job, ~85 % of a registration's bytes) and
-  // sweep_jobs are keyed by the job id, a hash, so in grid order every insert lands on a page far from the last
-  // one and, once the tables outgrow the page cache, reads and rewrites it; in id order each lands next to the
-  // previous one (issue #17: 100,000 jobs registered several times faster).
-  std::sort(fresh.begin(), fresh.end(), [&](std::size_t a, std::size_t b) { return jobs[a].id < jobs[b].id; });
-  for (const std::size_t position : fresh) {
-    const JobRecord& j = jobs[position];
-    insert_resolved.bind(1, j.id).bind(2, config_json(j.resolved)).run();
-    // Identity keys live in columns too; in job_config they make every key filterable the same way.
-    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"task", j.task}, {"data", j.data}})
-      insert_config.bind(1, j.id).bind(2, key).bind(3, value).run();
+  // A job registered before keeps its set; a set made for such jobs only (other execution-only keys this time)
+  // is referenced by nothing and goes again.
+  auto set_used = db_.prepare("SELECT EXISTS (SELECT 1 FROM jobs WHERE config_set = ?1)");
+  for (const std::int64_t id : new_sets) {
+    set_used.bind(1, id);
+    const bool used = set_used.step() && set_used.column_int(0) != 0;
+    set_used.reset();
+    if (used) continue;
+    db_.prepare("DELETE FROM config_set_keys WHERE config_set = ?1").bind(1, id).run();
+    db_.prepare("DELETE FROM config_sets WHERE config_set = ?1").bind(1, id).run();
   }
+  // The sweep links in job-id order: sweep_jobs is keyed by the job id, a hash, so in grid order every insert
+  // lands on a page far from the last one and, once the table outgrows the page cache, reads and rewrites it; in
+  // id order each lands next to the previous one (issue #17).
   std::vector<std::size_t> order(jobs.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return jobs[a].id < jobs[b].id; });

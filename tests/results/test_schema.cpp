@@ -10,6 +10,8 @@
 #include "expect_error.h"
 #include "store_fixture.h"
 
+namespace fufi_test_schema {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 using namespace fufi;
 using namespace fufi::results;
 using namespace fufi::test;
@@ -22,7 +24,7 @@ TEST(Schema, FreshDatabaseHasTheCurrentSchemaInWalMode) {
   auto mode = db.prepare("PRAGMA journal_mode");
   ASSERT_TRUE(mode.step());
   EXPECT_EQ(mode.column_text(0), "wal");
-  for (const char* name : {"sweeps", "sweep_runs", "jobs", "job_config", "sweep_jobs", "attempts", "epochs", "results",
+  for (const char* name : {"sweeps", "sweep_runs", "jobs", "job_config", "config_sets", "config_set_keys", "sweep_jobs", "attempts", "epochs", "results",
                            "provenance", "v_jobs", "v_summary", "v_failures", "v_epochs", "v_sweeps"}) {
     auto s = db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = ?1");
     s.bind(1, std::string(name));
@@ -129,3 +131,66 @@ TEST(Schema, AVersion4DatabaseMigratesAndItsSummaryIsUnchanged) {
             std::string::npos)
       << before[1];
 }
+
+namespace {
+
+// Every row of job_config, as text, in a fixed order.
+std::vector<std::string> job_config_rows(Database& db) {
+  std::vector<std::string> rows;
+  auto s = db.prepare("SELECT job_id, key, value FROM job_config ORDER BY job_id, key");
+  while (s.step()) rows.push_back(s.column_text(0) + "|" + s.column_text(1) + "|" + s.column_text(2));
+  return rows;
+}
+
+}  // namespace
+
+// Version 6 (issue #17) turned the job_config table into a view over config sets. A version-5 DB keeps every row
+// of it, values with quotes, control characters and UTF-8 included; jobs of one configuration share one set; and a
+// seed of that configuration registered after the upgrade joins the migrated set (the same canonical text).
+TEST(Schema, AVersion5DatabaseKeepsEveryConfigRowInConfigSets) {
+  const auto path = fresh_db("v5");
+  const std::string odd = "a \"q\" \\ \t \x01 caf\xc3\xa9";
+  {
+    Database db(path, Database::Mode::ReadWrite);
+    migrate(db, 5);
+    ASSERT_EQ(db.user_version(), 5);
+    db.exec(R"SQL(
+      INSERT INTO jobs (job_id, group_id, model, task, seed, data, config, run_dir, status, created_at) VALUES
+        ('j1', 'g1', 'srcnn', 'P1', 1, 'd', '{"lr": "0.001", "seed": "1"}', 'r', 'done', 't'),
+        ('j2', 'g1', 'srcnn', 'P1', 2, 'd', '{"lr": "0.001", "seed": "2"}', 'r', 'pending', 't'),
+        ('j3', 'g2', 'srcnn', 'P2', 1, 'd', '{"lr": "0.01", "seed": "1"}', 'r', 'pending', 't');
+      INSERT INTO job_config VALUES
+        ('j1', 'lr', '0.001'), ('j1', 'seed', '1'), ('j1', 'task', 'P1'), ('j1', 'data', 'd'),
+        ('j2', 'lr', '0.001'), ('j2', 'seed', '2'), ('j2', 'task', 'P1'), ('j2', 'data', 'd'),
+        ('j3', 'lr', '0.01'), ('j3', 'seed', '1'), ('j3', 'task', 'P2'), ('j3', 'data', 'd');
+    )SQL");
+    auto odd_key = db.prepare("INSERT INTO job_config VALUES (?1, 'note', ?2)");
+    for (const char* id : {"j1", "j2"}) odd_key.bind(1, std::string(id)).bind(2, odd).run();
+  }
+  std::vector<std::string> before;
+  {
+    Database db(path, Database::Mode::ReadOnly);
+    before = job_config_rows(db);
+  }
+  ASSERT_EQ(before.size(), 14u);
+  {
+    ResultsStore store(path);
+    Database db(path, Database::Mode::ReadOnly);
+    EXPECT_EQ(db.user_version(), schema_version());
+    EXPECT_EQ(job_config_rows(db), before);
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM config_sets"), 2);
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM jobs WHERE config_set IS NULL"), 0);
+    // Seed 3 of j1's configuration, as a sweep registers it now.
+    JobRecord j3 = job("j4", "g1", 3);
+    j3.data = "d";
+    j3.resolved = Config::from_assignments({"lr=0.001", "seed=3"});
+    j3.resolved.set("note", odd);
+    const auto sweep = store.register_sweep(SweepRecord{"s", "", "s.toml", "x", "", "d", 2});
+    store.sync_jobs(sweep, {j3}, 2, false);
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM config_sets"), 2);
+    EXPECT_EQ(db.query_int("SELECT count(DISTINCT config_set) FROM jobs WHERE group_id = 'g1'"), 1);
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE job_id = 'j4'"), 5);
+  }
+}
+
+}  // namespace fufi_test_schema

@@ -14,6 +14,8 @@
 #include "fufi/results/store.h"
 #include "store_fixture.h"
 
+namespace fufi_test_store {  // each test file in its own namespace: the unity build joins files (tests/CMakeLists.txt)
+
 namespace fs = std::filesystem;
 using namespace fufi;
 using namespace fufi::results;
@@ -195,3 +197,32 @@ TEST(ResultsStore, SyncUnlinksJobsTheSweepNoLongerHas) {
   EXPECT_EQ(db.query_int("SELECT count(*) FROM jobs"), 2);
   EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE job_id = 'b'"), 8);  // 6 keys + task + data
 }
+
+// Schema v6 (issue #17): a configuration's keys are stored once, in a config set its jobs point at; job_config is a
+// view that still has every key of every job, the seed included. A set made only for jobs registered before (this
+// time with another execution-only key) does not stay behind.
+TEST(ResultsStore, AConfigurationsKeysAreStoredOnceForAllItsSeeds) {
+  Fixture f("sets", {job("a", "g", 1), job("b", "g", 2), job("c", "g", 3), job("d", "h", 1, "0.001"),
+                     job("e", "h", 2, "0.001")});
+  Database db(f.path, Database::Mode::ReadOnly);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM config_sets"), 2);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM config_set_keys"), 2 * 7);  // 6 keys - seed + task + data
+  EXPECT_EQ(db.query_int("SELECT count(DISTINCT config_set) FROM jobs WHERE group_id = 'g'"), 1);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config"), 5 * 8);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE job_id = 'c' AND key = 'seed' AND value = '3'"), 1);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE key = 'lr' AND value = '0.001'"), 2);
+
+  std::vector<JobRecord> again{job("a", "g", 1), job("b", "g", 2), job("c", "g", 3)};
+  for (auto& j : again) j.resolved.set("threads", "4");
+  f.store->sync_jobs(f.sweep, again, 2, false);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM config_sets"), 2);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM config_set_keys"), 2 * 7);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE key = 'threads'"), 0);  // registered before: kept
+  JobRecord fresh = job("f", "g", 4);
+  fresh.resolved.set("threads", "4");
+  f.store->sync_jobs(f.sweep, {fresh}, 2, false);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM config_sets"), 3);
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM job_config WHERE job_id = 'f' AND key = 'threads' AND value = '4'"), 1);
+}
+
+}  // namespace fufi_test_store
