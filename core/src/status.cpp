@@ -1,6 +1,10 @@
 #include "fufi/core/status.h"
 
 #include <array>
+#include <cstdlib>
+#include <exception>
+#include <new>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,6 +93,30 @@ int exit_code(ErrorClass error_class) {
 int exit_code(JobStatus status, ErrorClass error_class) {
   if (status == JobStatus::Done || status == JobStatus::Interrupted) return kExitOk;
   return error_class == ErrorClass::None ? kExitRuntime : exit_code(error_class);
+}
+
+int run_guarded(const std::function<int()>& body, std::ostream& err) {
+  const bool debug = std::getenv("FUFI_DEBUG") != nullptr;
+  try {
+    return body();
+  } catch (const Error& e) {
+    err << "fufi: error: " << e.message();
+    if (debug) err << " [" << e.where() << "]";
+    err << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    err << "fufi: error: out of memory\n";
+    return kExitRuntime;
+  } catch (const std::exception& e) {
+    // torch's c10::Error derives from std::exception; its first line is the useful part.
+    std::string what = e.what();
+    if (!debug) {
+      auto nl = what.find('\n');
+      if (nl != std::string::npos) what = what.substr(0, nl);
+    }
+    err << "fufi: error: " << what << "\n";
+    return kExitRuntime;
+  }
 }
 
 }  // namespace fufi

@@ -11,13 +11,14 @@ namespace {
 
 double column_or_nan(Statement& s, int c) { return s.is_null(c) ? kNaN : s.column_double(c); }
 
-// The config keys a report needs besides the columns of `jobs` (job_config holds every resolved key).
+// The config keys a report needs besides the columns of `jobs`, from the job's config set (job_config's rows;
+// read through the view, each lookup would read that key of every job: docs/DATABASE.md).
 constexpr const char* kJobsSql = R"SQL(
     SELECT sj.variant, j.job_id, j.group_id, j.model, j.task, j.seed, j.status, coalesce(j.error_class, ''),
            coalesce(j.error, ''), j.data,
-           coalesce((SELECT value FROM job_config c WHERE c.job_id = j.job_id AND c.key = 'loss'), ''),
-           coalesce((SELECT value FROM job_config c WHERE c.job_id = j.job_id AND c.key = 'channels'), ''),
-           coalesce((SELECT value FROM job_config c WHERE c.job_id = j.job_id AND c.key = 'depth'), ''),
+           coalesce((SELECT value FROM config_set_keys c WHERE c.config_set = j.config_set AND c.key = 'loss'), ''),
+           coalesce((SELECT value FROM config_set_keys c WHERE c.config_set = j.config_set AND c.key = 'channels'), ''),
+           coalesce((SELECT value FROM config_set_keys c WHERE c.config_set = j.config_set AND c.key = 'depth'), ''),
            t.mse, t.mae, t.mape, p.parameters, p.mean_epoch_seconds, coalesce(p.device, ''), coalesce(p.gpu, '')
     FROM sweeps sw
     JOIN sweep_jobs sj ON sj.sweep_id = sw.sweep_id
@@ -30,11 +31,18 @@ constexpr const char* kJobsSql = R"SQL(
 // Every job's resolved configuration, for the items that read keys beyond the columns (naive references'
 // context modes, the fidelity switches).
 constexpr const char* kConfigSql = R"SQL(
-    SELECT c.job_id, c.key, c.value
+    SELECT j.job_id, c.key, c.value
     FROM sweeps sw
     JOIN sweep_jobs sj ON sj.sweep_id = sw.sweep_id
-    JOIN job_config c ON c.job_id = sj.job_id
-    WHERE sw.name = ?1)SQL";
+    JOIN jobs j ON j.job_id = sj.job_id
+    JOIN config_set_keys c ON c.config_set = j.config_set
+    WHERE sw.name = ?1
+    UNION ALL
+    SELECT j.job_id, 'seed', json_extract(j.config, '$.seed')
+    FROM sweeps sw
+    JOIN sweep_jobs sj ON sj.sweep_id = sw.sweep_id
+    JOIN jobs j ON j.job_id = sj.job_id
+    WHERE sw.name = ?1 AND json_extract(j.config, '$.seed') IS NOT NULL)SQL";
 
 JobRow job_row(Statement& s) {
   JobRow r;

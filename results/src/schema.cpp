@@ -305,6 +305,10 @@ LEFT JOIN spread s ON s.sweep IS c.sweep AND s.variant IS c.variant AND s.group_
 // `jobs.config_set` points at it. `job_config` becomes a view with the same rows as the table it replaces: the
 // set's keys for each of its jobs, and each job's seed as its resolved configuration (`jobs.config`) spells it.
 // Existing DBs keep every key: the sets are built from their job_config rows.
+// A config key of the job `j` as a column, read from its config set.
+#define FUFI_SET_COLUMN(key) \
+  "(SELECT value FROM config_set_keys c WHERE c.config_set = j.config_set AND c.key = '" key "') AS " key
+
 const char* const kVersion6 = R"SQL(
 CREATE TABLE config_sets (
   config_set INTEGER PRIMARY KEY,
@@ -338,7 +342,77 @@ CREATE VIEW job_config (job_id, key, value) AS
 SELECT j.job_id, k.key, k.value FROM jobs j JOIN config_set_keys k ON k.config_set = j.config_set
 UNION ALL
 SELECT j.job_id, 'seed', json_extract(j.config, '$.seed') FROM jobs j WHERE json_extract(j.config, '$.seed') IS NOT NULL;
+
+-- The views read their config columns from the job's set: SQLite does not push a correlated job_id into a UNION
+-- ALL view, so a lookup through job_config would read the key of every job each time. Same rows as before.
+DROP VIEW v_jobs;
+CREATE VIEW v_jobs AS
+SELECT s.name AS sweep, sj.variant AS variant, j.job_id, j.model, j.task, j.seed,
+       )SQL" FUFI_SET_COLUMN("loss") ", " FUFI_SET_COLUMN("channels") ", " FUFI_SET_COLUMN("depth") ", "
+    FUFI_SET_COLUMN("epochs") ", " FUFI_SET_COLUMN("lr") R"SQL(,
+       j.status, j.attempts, j.failures,
+       t.mse AS test_mse, t.rmse AS test_rmse, t.mae AS test_mae, t.mape AS test_mape,
+       v.mse AS valid_mse, v.mae AS valid_mae, v.mape AS valid_mape,
+       p.parameters, p.epochs_run, p.best_epoch, p.mean_epoch_seconds, p.wall_seconds, p.peak_memory_bytes,
+       p.device, j.host, j.rank_group, j.error_class, j.error,
+       j.started_at, j.finished_at, j.heartbeat_at, j.group_id, j.data, j.run_dir
+FROM jobs j
+LEFT JOIN sweep_jobs sj ON sj.job_id = j.job_id
+LEFT JOIN sweeps s ON s.sweep_id = sj.sweep_id
+LEFT JOIN results t ON t.job_id = j.job_id AND t.split = 'test'
+LEFT JOIN results v ON v.job_id = j.job_id AND v.split = 'valid'
+LEFT JOIN provenance p ON p.job_id = j.job_id;
+
+-- v_summary as in version 5, its loss, channels and depth from the set of the configuration's first job.
+DROP VIEW v_summary;
+CREATE VIEW v_summary AS
+WITH member AS (
+  SELECT s.name AS sweep, sj.variant AS variant, j.job_id, j.group_id, j.model, j.task, j.seed, j.status
+  FROM jobs j
+  LEFT JOIN sweep_jobs sj ON sj.job_id = j.job_id
+  LEFT JOIN sweeps s ON s.sweep_id = sj.sweep_id),
+done AS (
+  SELECT m.sweep, m.variant, m.group_id, m.seed,
+         t.mse AS test_mse, t.rmse AS test_rmse, t.mae AS test_mae, t.mape AS test_mape,
+         p.parameters, p.mean_epoch_seconds, p.wall_seconds
+  FROM member m
+  LEFT JOIN results t ON t.job_id = m.job_id AND t.split = 'test'
+  LEFT JOIN provenance p ON p.job_id = m.job_id
+  WHERE m.status = 'done'),
+mean AS (
+  SELECT sweep, variant, group_id, count(*) AS n, group_concat(seed, ' ') AS seeds,
+         avg(test_mse) AS mse, avg(test_rmse) AS rmse, avg(test_mae) AS mae, avg(test_mape) AS mape,
+         avg(parameters) AS parameters, avg(mean_epoch_seconds) AS epoch_seconds, avg(wall_seconds) AS wall_seconds
+  FROM done GROUP BY sweep, variant, group_id),
+spread AS (
+  SELECT d.sweep, d.variant, d.group_id,
+         CASE WHEN count(*) > 1 THEN sqrt(sum((d.test_mse - m.mse) * (d.test_mse - m.mse)) / (count(*) - 1)) END AS mse,
+         CASE WHEN count(*) > 1 THEN sqrt(sum((d.test_rmse - m.rmse) * (d.test_rmse - m.rmse)) / (count(*) - 1)) END AS rmse,
+         CASE WHEN count(*) > 1 THEN sqrt(sum((d.test_mae - m.mae) * (d.test_mae - m.mae)) / (count(*) - 1)) END AS mae,
+         CASE WHEN count(*) > 1 THEN sqrt(sum((d.test_mape - m.mape) * (d.test_mape - m.mape)) / (count(*) - 1)) END AS mape
+  FROM done d JOIN mean m ON d.sweep IS m.sweep AND d.variant IS m.variant AND d.group_id = m.group_id
+  GROUP BY d.sweep, d.variant, d.group_id),
+config AS (
+  SELECT sweep, variant, group_id, min(model) AS model, min(task) AS task, min(job_id) AS first_job,
+         count(*) AS jobs, sum(status = 'failed') AS failed
+  FROM member GROUP BY sweep, variant, group_id)
+SELECT c.sweep, c.variant, c.model, c.task,
+       (SELECT k.value FROM jobs f JOIN config_set_keys k ON k.config_set = f.config_set
+        WHERE f.job_id = c.first_job AND k.key = 'loss') AS loss,
+       (SELECT k.value FROM jobs f JOIN config_set_keys k ON k.config_set = f.config_set
+        WHERE f.job_id = c.first_job AND k.key = 'channels') AS channels,
+       (SELECT k.value FROM jobs f JOIN config_set_keys k ON k.config_set = f.config_set
+        WHERE f.job_id = c.first_job AND k.key = 'depth') AS depth,
+       coalesce(m.n, 0) AS n, c.jobs, c.failed, m.seeds,
+       m.mse AS mse_mean, s.mse AS mse_std, m.mae AS mae_mean, s.mae AS mae_std,
+       m.mape AS mape_mean, s.mape AS mape_std, m.rmse AS rmse_mean, s.rmse AS rmse_std,
+       m.parameters, m.epoch_seconds, m.wall_seconds, c.group_id
+FROM config c
+LEFT JOIN mean m ON m.sweep IS c.sweep AND m.variant IS c.variant AND m.group_id = c.group_id
+LEFT JOIN spread s ON s.sweep IS c.sweep AND s.variant IS c.variant AND s.group_id = c.group_id;
 )SQL";
+
+#undef FUFI_SET_COLUMN
 
 const std::vector<const char*>& migrations() {
   static const std::vector<const char*> list{kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6};

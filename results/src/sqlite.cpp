@@ -160,7 +160,13 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
   try {
     // Reading the schema fails here, with a clear message, when the file is not an SQLite database.
     query_int("SELECT count(*) FROM sqlite_schema");
-    if (mode == Mode::ReadOnly) exec("PRAGMA query_only = ON");
+    if (mode == Mode::ReadOnly) {
+      exec("PRAGMA query_only = ON");
+      // Readers (fufi query, fufi report) page through large DBs: mapped, the pages are read without a system call
+      // each and without a 2 MB page cache to thrash (issue #17: the summary of 100,000 jobs, 1.2 s -> 0.85 s of
+      // SQL). SQLite maps at most the file's size; writers keep plain I/O.
+      exec("PRAGMA mmap_size = 1073741824");
+    }
   } catch (const Error& e) {
     sqlite3_close(db_);
     db_ = nullptr;

@@ -1,6 +1,11 @@
 // The error and status vocabulary: text round trips, and the one mapping ErrorKind -> ErrorClass -> exit code.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <new>
+#include <sstream>
+#include <stdexcept>
+
 #include "expect_error.h"
 #include "fufi/core/error.h"
 #include "fufi/core/status.h"
@@ -66,6 +71,24 @@ TEST(Status, AJobsExitCodeFollowsItsStatusAndClass) {
   EXPECT_EQ(exit_code(JobStatus::Failed, ErrorClass::BadConfig), 2);
   EXPECT_EQ(exit_code(JobStatus::Failed, ErrorClass::Diverged), 1);
   EXPECT_EQ(exit_code(JobStatus::Failed, ErrorClass::None), 1);  // a failure without a class is still a failure
+}
+
+TEST(Status, TheTopLevelGuardTurnsExceptionsIntoExitCodesAndOneLine) {
+  ::unsetenv("FUFI_DEBUG");
+  std::ostringstream err;
+  EXPECT_EQ(run_guarded([] { return 0; }, err), kExitOk);
+  EXPECT_EQ(run_guarded([]() -> int { FUFI_THROW(UsageError, "--only: unknown name 'x'"); }, err), kExitUsage);
+  EXPECT_EQ(run_guarded([]() -> int { FUFI_THROW(InputError, "X.npy: bad magic"); }, err), kExitUsage);
+  EXPECT_EQ(run_guarded([]() -> int { FUFI_THROW(RuntimeError, "diverged"); }, err), kExitRuntime);
+  EXPECT_EQ(run_guarded([]() -> int { throw std::bad_alloc(); }, err), kExitRuntime);
+  EXPECT_EQ(run_guarded([]() -> int { throw std::runtime_error("first line\nsecond"); }, err), kExitRuntime);
+  EXPECT_EQ(err.str(), "fufi: error: --only: unknown name 'x'\nfufi: error: X.npy: bad magic\nfufi: error: diverged\n"
+                       "fufi: error: out of memory\nfufi: error: first line\n");
+  ::setenv("FUFI_DEBUG", "1", 1);
+  std::ostringstream debug;
+  run_guarded([]() -> int { FUFI_THROW(UsageError, "bad"); }, debug);
+  ::unsetenv("FUFI_DEBUG");
+  EXPECT_NE(debug.str().find("[tests/core/test_status.cpp:"), std::string::npos) << debug.str();
 }
 
 }  // namespace fufi_test_status

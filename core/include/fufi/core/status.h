@@ -6,6 +6,8 @@
 // error_class() and exit_code() are the only places that map one to the next: the CLI's top-level guard,
 // `fufi train`, the sweep and the coordinator's retry rule all go through them. The text forms are what
 // the results DB (jobs.status, jobs.error_class, attempts.*), metrics.json and the MPI messages hold.
+#include <functional>
+#include <iosfwd>
 #include <string_view>
 
 #include "fufi/core/error.h"
@@ -61,5 +63,11 @@ int exit_code(ErrorClass error_class);
 // The exit code of a job that ended in `status` (with `error_class` when it failed): Done and Interrupted
 // (stopped on purpose) are 0.
 int exit_code(JobStatus status, ErrorClass error_class);
+
+// The CLI's top-level guard: runs `body` and maps exceptions to exit codes: fufi::Error by its kind
+// (Error::exit_code), std::bad_alloc and torch/std errors to 1. The message goes to `err` as one line
+// "fufi: error: ..."; FUFI_DEBUG=1 adds the throw site (and a torch error's whole text). In core, not in the
+// orchestrator, so that the `fufi` launcher, which links no LibTorch, runs its subcommands under it too.
+int run_guarded(const std::function<int()>& body, std::ostream& err);
 
 }  // namespace fufi
