@@ -30,7 +30,8 @@ struct TrainingStep::Graph {
 
 namespace {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+// Used by the CUDA-graph path only (a CPU build has no graphs).
+[[maybe_unused]] std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 }  // namespace
 
