@@ -323,10 +323,12 @@ CREATE TABLE config_set_keys (
 CREATE INDEX config_set_keys_by_key ON config_set_keys(key, value);
 ALTER TABLE jobs ADD COLUMN config_set INTEGER REFERENCES config_sets(config_set);
 
-CREATE TEMP TABLE migrated_sets AS
+-- Keyed by job id: the UPDATE below looks each job up in it (without the key, once per job over all jobs).
+CREATE TEMP TABLE migrated_sets (job_id TEXT PRIMARY KEY, keys TEXT NOT NULL);
+INSERT INTO migrated_sets (job_id, keys)
 SELECT j.job_id,
        (SELECT json_group_object(key, value)
-        FROM (SELECT key, value FROM job_config c WHERE c.job_id = j.job_id AND c.key != 'seed' ORDER BY key)) AS keys
+        FROM (SELECT key, value FROM job_config c WHERE c.job_id = j.job_id AND c.key != 'seed' ORDER BY key))
 FROM jobs j;
 INSERT OR IGNORE INTO config_sets (keys) SELECT keys FROM migrated_sets ORDER BY rowid;
 UPDATE jobs SET config_set = (SELECT s.config_set FROM migrated_sets m JOIN config_sets s ON s.keys = m.keys
