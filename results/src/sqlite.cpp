@@ -6,6 +6,9 @@
 
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -17,12 +20,28 @@ namespace {
 
 // SQLite's message, and for a failing disk the OS error behind it ("disk I/O error" alone does not say
 // that a file-size limit or a full disk was hit).
+// The last failure per connection (Database::last_failure): SQLite's own message is gone once another statement
+// succeeds, and a transaction it rolled back by itself is only noticed later, at the next write or the COMMIT.
+std::mutex failures_mutex;
+std::unordered_map<const sqlite3*, std::string>& failures() {
+  static std::unordered_map<const sqlite3*, std::string> map;
+  return map;
+}
+
+// A new connection may get the address of a closed one: it starts with no failure.
+void forget_failures(const sqlite3* db) {
+  const std::lock_guard<std::mutex> lock(failures_mutex);
+  failures().erase(db);
+}
+
 std::string error_text(sqlite3* db) {
   std::string message = sqlite3_errmsg(db);
   const int primary = sqlite3_extended_errcode(db) & 0xff;
   const int os_error = sqlite3_system_errno(db);
   if ((primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN) && os_error != 0)
     message += fmt::format(" ({})", std::strerror(os_error));
+  const std::lock_guard<std::mutex> lock(failures_mutex);
+  failures()[db] = message;
   return message;
 }
 
@@ -155,6 +174,7 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     FUFI_THROW(InputError, "{}: cannot open the database: {}", path, message);
   }
   sqlite3_extended_result_codes(db_, 1);
+  forget_failures(db_);
   // Waits for a lock instead of failing at once: a reader may hold the WAL briefly.
   sqlite3_busy_timeout(db_, 10000);
   try {
@@ -201,6 +221,7 @@ bool Database::open_immutable_if_read_only_media(const std::string& path) {
     return false;
   }
   sqlite3_extended_result_codes(db_, 1);
+  forget_failures(db_);
   try {
     query_int("SELECT count(*) FROM sqlite_schema");
     exec("PRAGMA query_only = ON");
@@ -213,7 +234,9 @@ bool Database::open_immutable_if_read_only_media(const std::string& path) {
 }
 
 Database::~Database() {
-  if (db_) sqlite3_close(db_);
+  if (!db_) return;
+  forget_failures(db_);
+  sqlite3_close(db_);
 }
 
 void Database::exec(const std::string& sql) {
@@ -237,6 +260,14 @@ int Database::user_version() { return static_cast<int>(query_int("PRAGMA user_ve
 
 std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
 
+bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+std::string Database::last_failure() const {
+  const std::lock_guard<std::mutex> lock(failures_mutex);
+  const auto it = failures().find(db_);
+  return it == failures().end() ? std::string() : it->second;
+}
+
 WriteTransaction::WriteTransaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 
 WriteTransaction::~WriteTransaction() {
@@ -249,7 +280,17 @@ WriteTransaction::~WriteTransaction() {
   }
 }
 
+void WriteTransaction::check_open() {
+  if (!open_ || db_.in_transaction()) return;
+  open_ = false;  // nothing to roll back
+  const std::string cause = db_.last_failure();
+  FUFI_THROW(IoError, "{}: SQLite rolled back the open batch of writes after an error ({}); what it held is not in the "
+                      "database, and the next run of the sweep redoes it",
+             db_.path(), cause.empty() ? "no message kept" : cause);
+}
+
 void WriteTransaction::commit() {
+  check_open();
   db_.exec("COMMIT");
   open_ = false;
 }

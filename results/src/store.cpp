@@ -82,7 +82,10 @@ Statement& ResultsStore::statement(const char* key, const char* sql) {
 }
 
 void ResultsStore::write() {
-  if (!transaction_) transaction_ = std::make_unique<WriteTransaction>(db_);
+  // A batch SQLite rolled back by itself (a full disk mid-batch) fails here, naming that error, rather than
+  // letting the next statements run outside any transaction and the COMMIT fail with "no transaction is active".
+  if (transaction_) transaction_->check_open();
+  else transaction_ = std::make_unique<WriteTransaction>(db_);
 }
 
 void ResultsStore::commit() {

@@ -114,4 +114,29 @@ TEST(Sqlite, OverLongPathsAreAUsageErrorBeforeAnythingIsCreated) {
   EXPECT_NO_THROW(check_database_path("/tmp/results.db"));
 }
 
+// A full disk in the middle of a batch: SQLite rolls the transaction back by itself. The next write or the COMMIT
+// then fails as io, naming that failure (scripts/faults once saw "cannot commit - no transaction is active"
+// instead). max_page_count makes the database "full" at 30 pages, the same SQLITE_FULL a full disk gives.
+TEST(Sqlite, ATransactionSqliteRolledBackNamesTheFailureAtCommit) {
+  test::ScratchDir dir("sqlite_full");
+  const std::string path = dir / "full.db";
+  Database db(path, Database::Mode::ReadWrite);
+  EXPECT_EQ(db.last_failure(), "");
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("CREATE TABLE t (x BLOB)");
+  db.exec("PRAGMA max_page_count = 30");
+  WriteTransaction batch(db);
+  EXPECT_TRUE(db.in_transaction());
+  db.exec("INSERT INTO t VALUES (randomblob(1000))");
+  EXPECT_THROW(
+      {
+        for (int i = 0; i < 100; ++i) db.exec("INSERT INTO t VALUES (randomblob(20000))");
+      },
+      RuntimeError);
+  EXPECT_FALSE(db.in_transaction());
+  EXPECT_EQ(db.query_int("SELECT count(*) FROM t"), 0);  // the batch's first row went with it
+  EXPECT_NE(db.last_failure().find("database or disk is full"), std::string::npos) << db.last_failure();
+  test::expect_error<IoError>([&] { batch.commit(); }, {path, "rolled back", "database or disk is full"});
+}
+
 }  // namespace fufi_test_sqlite

@@ -76,6 +76,11 @@ class Database {
   std::int64_t query_int(const std::string& sql);  // the first column of the first row
   int user_version();
   std::int64_t changes() const;  // rows changed by the last statement
+  // Whether a transaction is open. SQLite ends one by itself (an automatic rollback) when a statement in it fails
+  // with a full disk, an I/O error or out of memory.
+  bool in_transaction() const;
+  // The text of this connection's last failed statement ("" when none failed), kept after later statements succeed.
+  std::string last_failure() const;
   const std::string& path() const { return path_; }
   sqlite3* handle() { return db_; }
 
@@ -94,6 +99,10 @@ class WriteTransaction {
   ~WriteTransaction();
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
+  // IoError, naming the failure that caused it, when SQLite has rolled the transaction back by itself (see
+  // Database::in_transaction): its writes are gone, and later statements would run outside any transaction.
+  void check_open();
+  // check_open, then COMMIT.
   void commit();
 
  private:
