@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   if (subcommand != "query" && subcommand != "report") {
     const std::string full = full_cli_path(argv[0]);
     ::execv(full.c_str(), argv);
-    std::cerr << "fufi: error: cannot run " << full << " (the full CLI, built beside fufi): " << std::strerror(errno)
+    const int error = errno;  // before any output can change it
+    std::cerr << "fufi: error: cannot run " << full << " (the full CLI, built beside fufi): " << std::strerror(error)
               << "\n";
     return fufi::kExitRuntime;
   }
