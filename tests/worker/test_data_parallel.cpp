@@ -395,11 +395,14 @@ TEST(SyncBatchNorm, TwoRanksWithHalfBatchesMatchOneRankForUrbanFMAndPLGF) {
                 "%.3g off; test MSE %.8g (1 rank) %.8g (2 ranks) %.8g (off)\n",
                 model.c_str(), synced, synced_at.c_str(), unsynced, unsynced_at.c_str(), loss_synced, loss_unsynced,
                 one.test.mse, two.test.mse, two_off.test.mse);
-    EXPECT_LT(synced, 1e-4) << model;
+    // 1e-3, not tighter: a half-batch sum reduced over ranks is another float order than the whole batch, and over
+    // the run's epochs that parts the weights by 2e-5 to 3e-4 relative depending on the instruction set and the run
+    // (UrbanFM under DNNL_MAX_CPU_ISA=AVX2 once 2.6e-4); without sync they part by ~0.25, a thousand times more.
+    EXPECT_LT(synced, 1e-3) << model;
     EXPECT_LT(loss_synced, 1e-4) << model;
     EXPECT_NEAR(two.test.mse, one.test.mse, 1e-3 * one.test.mse) << model;
     // The per-rank statistics are what the synced run removes: a difference the test can see.
-    EXPECT_GT(unsynced, 10 * synced) << model;
+    EXPECT_GT(unsynced, 100 * synced) << model;
     EXPECT_GT(loss_unsynced, 10 * loss_synced) << model;
   }
 }
